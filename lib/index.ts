@@ -1,0 +1,3 @@
+export * from './repository-guard';
+export * from './guarded-repository';
+export * from './enhanced-scanning';

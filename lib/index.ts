@@ -1,3 +1,4 @@
 export * from './repository-guard';
 export * from './guarded-repository';
 export * from './enhanced-scanning';
+export * from './severity';

@@ -5,7 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const names = readdirSync(join(root, 'handlers'), { withFileTypes: true })
+const dir = join(root, 'handlers');
+const names = (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : [])
   .filter((d) => d.isDirectory() && existsSync(join(root, 'handlers', d.name, 'index.ts')))
   .map((d) => d.name);
 

@@ -1,0 +1,126 @@
+import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
+
+/** SNS rejects subjects of 100 characters or more. */
+export const MAX_SUBJECT_LENGTH = 99;
+/** SNS message size limit (message and attributes together). */
+export const MAX_MESSAGE_BYTES = 262_144;
+/** Room kept for message attributes and the JSON envelope. */
+const ENVELOPE_RESERVE_BYTES = 4_096;
+/** Machine payloads above this size are replaced by a summary. */
+const MAX_DATA_BYTES = 65_536;
+
+/** What every notification of this project carries, whatever the protocol of the subscriber. */
+export interface Notification {
+  /** Subject line; made printable ASCII and shortened by {@link safeSubject}. */
+  readonly subject: string;
+  /** Plain-text body for e-mail and the default protocol. */
+  readonly text: string;
+  /** Title of the AWS Chatbot custom notification. */
+  readonly chatTitle: string;
+  /** Markdown description of the AWS Chatbot custom notification. */
+  readonly chatDescription: string;
+  /** Structured payload for SQS, Lambda and e-mail-json subscribers. */
+  readonly data: Record<string, unknown>;
+  /** Message attributes that subscription filter policies match. */
+  readonly attributes: NotificationAttributes;
+}
+
+/** The message attributes every notification sets. */
+export interface NotificationAttributes {
+  /** `scan`, `image-policy` or `tamper`. */
+  readonly kind: string;
+  /** Worst severity present (`CRITICAL` ... `UNTRIAGED`), or `NONE`. */
+  readonly severity: string;
+  /** Repository name (not its ARN). */
+  readonly repository: string;
+  /** Account the event comes from. */
+  readonly account: string;
+}
+
+// C0 and C1 control characters except tab and newline, and DEL.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Removes control characters (but tab and newline) from text that goes into a message body. */
+export function stripControl(text: string): string {
+  return text.replace(CONTROL, '');
+}
+
+/**
+ * A subject SNS accepts: printable ASCII only, no line breaks, under 100 characters.
+ * Accented letters lose their accents; other non-ASCII characters become `?`.
+ */
+export function safeSubject(text: string): string {
+  const ascii = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
+  const subject = ascii || 'Notification';
+  return subject.length <= MAX_SUBJECT_LENGTH ? subject : `${subject.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
+}
+
+/** Shortens text to at most `maxChars` characters, saying so at the end. */
+export function truncate(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const note = '\n\n[... truncated: the message exceeded the SNS size limit]';
+  return text.slice(0, Math.max(0, maxChars - note.length)) + note;
+}
+
+function attribute(value: string): MessageAttributeValue {
+  // SNS rejects empty String attributes.
+  return { DataType: 'String', StringValue: safeSubject(value || 'unknown').slice(0, 256) };
+}
+
+function envelope(n: Notification, text: string, chatDescription: string, data: Record<string, unknown>): string {
+  const dataJson = JSON.stringify(data);
+  const chatbot = JSON.stringify({
+    version: '1.0',
+    source: 'custom',
+    content: { textType: 'client-markdown', title: n.chatTitle, description: chatDescription },
+    metadata: { enableCustomActions: false },
+  });
+  return JSON.stringify({
+    'default': text,
+    'email': text,
+    'email-json': dataJson,
+    'sqs': dataJson,
+    'lambda': dataJson,
+    'https': chatbot,
+  });
+}
+
+/**
+ * The SNS Publish input for a notification: one message per protocol (MessageStructure json),
+ * so e-mail gets plain text, AWS Chatbot (an https subscriber) its custom-notification JSON,
+ * and SQS and Lambda the structured payload. Message attributes are the same for every protocol,
+ * so filter policies work alike for all subscribers. The whole message stays under 256 KB:
+ * an oversized payload is summarised and long texts are truncated, with a note.
+ */
+export function buildPublishInput(topicArn: string, n: Notification): PublishCommandInput {
+  let text = stripControl(n.text);
+  let chat = stripControl(n.chatDescription);
+  let data = n.data;
+  if (Buffer.byteLength(JSON.stringify(data)) > MAX_DATA_BYTES) {
+    data = { truncated: true, note: 'The payload exceeded 64 KB; the e-mail text has the details.', ...n.attributes };
+  }
+  let message = envelope(n, text, chat, data);
+  while (Buffer.byteLength(message) > MAX_MESSAGE_BYTES - ENVELOPE_RESERVE_BYTES) {
+    text = truncate(text, Math.floor(text.length / 2));
+    chat = truncate(chat, Math.floor(chat.length / 2));
+    message = envelope(n, text, chat, data);
+  }
+  return {
+    TopicArn: topicArn,
+    Subject: safeSubject(n.subject),
+    Message: message,
+    MessageStructure: 'json',
+    MessageAttributes: {
+      kind: attribute(n.attributes.kind),
+      severity: attribute(n.attributes.severity),
+      repository: attribute(n.attributes.repository),
+      account: attribute(n.attributes.account),
+    },
+  };
+}

@@ -1,0 +1,404 @@
+import { Annotations, Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { isEmailAddress } from './private/email';
+import {
+  environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES, MAX_REPOSITORY_NAME_LENGTH, MIN_REPOSITORY_NAME_LENGTH,
+} from './private/environment-size';
+import { handlerCode } from './private/handler-code';
+import { validateEach } from './private/validation';
+import { NotificationLocale, Severity } from './severity';
+
+/**
+ * Your own mustache templates for the notification, in place of the built-in English or
+ * Japanese ones. Rendered without HTML escaping (the mail is plain text), so `{{x}}` and
+ * `{{{x}}}` give the same result. The variables are those of the built-in templates in
+ * `templates/` of this package (for example `{{repositoryName}}`, `{{counts.critical}}`,
+ * `{{links.inspector}}`).
+ *
+ * Both templates travel to the function in its environment, which Lambda caps at 4 KB
+ * together with the other settings: keep them short.
+ */
+export interface NotificationTemplates {
+  /**
+   * Template of the subject line. The result is made printable ASCII on one line and
+   * shortened to under 100 characters, as SNS requires.
+   *
+   * @default - the built-in subject of the chosen locale
+   */
+  readonly subject?: string;
+
+  /**
+   * Template of the plain-text body of the e-mail.
+   *
+   * @default - the built-in body of the chosen locale
+   */
+  readonly body?: string;
+}
+
+/** Properties of a {@link ScanNotifier}. */
+export interface ScanNotifierProps {
+  /**
+   * The standard (not FIFO) topic notifications are published to. The function is granted
+   * `sns:Publish` on it, and the use of its KMS key when the topic exposes one (`topic.masterKey`).
+   *
+   * @default - a new topic that denies publishing without TLS (`aws:SecureTransport` false),
+   *   encrypted with `topicEncryptionKey`
+   */
+  readonly topic?: sns.ITopic;
+
+  /**
+   * The KMS key of the topic this construct creates; the function is granted
+   * `kms:GenerateDataKey` and `kms:Decrypt` on it. Only for the created topic: a topic you pass
+   * in `topic` keeps its own encryption.
+   *
+   * @default - the AWS managed key `alias/aws/sns`. Only principals of this account can publish to
+   *   a topic encrypted with it: AWS services such as CloudWatch alarms or EventBridge cannot, so
+   *   route alarms to another topic, or pass a customer managed key whose policy allows them.
+   */
+  readonly topicEncryptionKey?: kms.IKey;
+
+  /**
+   * E-mail addresses to subscribe to the topic. Each recipient receives a confirmation mail
+   * from SNS and gets notifications only after confirming.
+   *
+   * @default - no e-mail subscription
+   */
+  readonly emailAddresses?: string[];
+
+  /**
+   * The repositories whose scans are notified. Add more later with `addRepository()`. The
+   * function filters by repository name, so any number of repositories costs no CloudFormation
+   * resource; the names travel in the function's environment, which Lambda caps at 4 KB (a
+   * few hundred names). For more, use one notifier for every repository and route with SNS
+   * subscription filter policies on the `repository` message attribute.
+   *
+   * @default - every repository in the account and region
+   */
+  readonly repositories?: ecr.IRepository[];
+
+  /**
+   * Notify only when the scan found at least one finding of this severity or worse.
+   * Scan events count only CRITICAL, HIGH and MEDIUM findings by name; LOW, INFORMATIONAL and
+   * UNTRIAGED are counted together, so any of those three means "any finding".
+   *
+   * @default - every completed scan is notified, including scans that found nothing
+   */
+  readonly minimumSeverity?: Severity;
+
+  /**
+   * How many of the worst findings the notification lists, fetched with Inspector2
+   * `ListFindings`. `0` lists none: the function then makes no Inspector call and has no
+   * Inspector permission.
+   *
+   * @default 5
+   */
+  readonly topFindings?: number;
+
+  /**
+   * Language of the built-in templates. Subjects stay ASCII whatever the locale.
+   *
+   * @default NotificationLocale.EN
+   */
+  readonly locale?: NotificationLocale;
+
+  /**
+   * Your own mustache templates.
+   *
+   * @default - the built-in templates of `locale`
+   */
+  readonly templates?: NotificationTemplates;
+
+  /**
+   * How long the function's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Concurrent executions reserved for (and capping) the function. The cap bounds the rate of
+   * Inspector2 `ListFindings` calls, which throttle at an unpublished rate: a burst of scans
+   * (a base image update rescans every image built on it) waits in Lambda's asynchronous queue
+   * instead of throttling. Reserving takes this many executions from the account's unreserved
+   * pool, which must keep at least 10: an account whose concurrency limit is 10 needs a quota
+   * increase first.
+   *
+   * @default 10
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * How long one invocation may run.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/** Largest `topFindings`: a mail listing more is no longer read. */
+const MAX_TOP_FINDINGS = 50;
+const DEFAULT_TOP_FINDINGS = 5;
+/** Retries of an invocation that failed, by Lambda (asynchronous invocation) before the event goes to the DLQ. */
+const FUNCTION_RETRY_ATTEMPTS = 2;
+/** Lambda keeps a throttled asynchronous event up to this age (its maximum). */
+const FUNCTION_MAX_EVENT_AGE = Duration.hours(6);
+/** EventBridge retries delivery to Lambda this often, for up to this age (both its maximum). */
+const RULE_RETRY_ATTEMPTS = 185;
+const RULE_MAX_EVENT_AGE = Duration.hours(24);
+/** An unresolved token is counted with these lengths: the least it can be, and the most. */
+const TOKEN_LENGTH_LEAST = { repositoryName: MIN_REPOSITORY_NAME_LENGTH, other: 1 };
+const TOKEN_LENGTH_MOST = { repositoryName: MAX_REPOSITORY_NAME_LENGTH, other: 320 };
+
+/**
+ * Turns every Amazon Inspector `Inspector2 Scan` event (an enhanced scan of an ECR image has
+ * completed) into one clean notification on an SNS topic: an ASCII subject naming the
+ * repository, the tag and the worst counts, and a plain-text body with every severity count,
+ * the worst findings and console links. Message attributes (`severity`, `repository`,
+ * `account`, `kind`) let subscribers filter.
+ *
+ * One EventBridge rule on the default bus feeds a formatter function; the repository filter
+ * is applied by the function, so one notifier serves any number of repositories. A
+ * notification is never silently lost: after EventBridge's and Lambda's retries the event is
+ * kept in {@link deadLetterQueue}, and {@link errorsAlarm} and {@link deadLetterAlarm} fire.
+ */
+export class ScanNotifier extends Construct {
+  /** The topic notifications are published to. */
+  public readonly topic: sns.ITopic;
+
+  /** The function that formats and publishes the notifications. */
+  public readonly handler: lambda.IFunction;
+
+  /** The rule that sends `Inspector2 Scan` events of the default bus to the function. */
+  public readonly rule: events.Rule;
+
+  /**
+   * Where an event lands when it could not be notified: after EventBridge could not invoke
+   * the function, or after the function failed on it three times. Each message body is the
+   * original event, ready to replay.
+   */
+  public readonly deadLetterQueue: sqs.IQueue;
+
+  /** Fires when the function fails (Errors >= 1 in 5 minutes). Add your own actions. */
+  public readonly errorsAlarm: cloudwatch.Alarm;
+
+  /** Fires when the dead-letter queue holds a message. Add your own actions. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  /** The function's log group. */
+  public readonly logGroup: logs.ILogGroup;
+
+  private readonly fn: lambda.Function;
+  private readonly environment: Record<string, string>;
+  /** Names of the repositories notified; undefined means every repository. */
+  private repositoryNames?: string[];
+
+  constructor(scope: Construct, id: string, props: ScanNotifierProps = {}) {
+    super(scope, id);
+    validateProps(props);
+    const topFindings = props.topFindings ?? DEFAULT_TOP_FINDINGS;
+
+    this.topic = props.topic ?? this.createTopic(props.topicEncryptionKey);
+    for (const address of props.emailAddresses ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(address));
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
+    const dlqReason = 'This queue is itself the dead-letter queue of the notifier\'s EventBridge target and function; '
+      + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason });
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Formats Amazon Inspector scan events and publishes them to the notification topic.',
+    });
+    this.logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    const topicKey = props.topic ? props.topic.masterKey : props.topicEncryptionKey;
+    topicKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    this.environment = {
+      TOPIC_ARN: this.topic.topicArn,
+      LOCALE: props.locale ?? NotificationLocale.EN,
+      TOP_FINDINGS: String(topFindings),
+    };
+    if (props.minimumSeverity) this.environment.MIN_SEVERITY = props.minimumSeverity;
+    if (props.templates?.subject !== undefined) this.environment.TEMPLATE_SUBJECT = props.templates.subject;
+    if (props.templates?.body !== undefined) this.environment.TEMPLATE_BODY = props.templates.body;
+
+    this.fn = new lambda.Function(this, 'Resource', {
+      description: 'Formats Amazon Inspector scan events into notifications',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      handler: 'index.handler',
+      code: handlerCode('scan-formatter'),
+      environment: { ...this.environment },
+      role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 10,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: FUNCTION_RETRY_ATTEMPTS,
+      maxEventAge: FUNCTION_MAX_EVENT_AGE,
+    });
+    this.handler = this.fn;
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'The handler bundle is built (esbuild target node22) and tested for Node.js 22, a supported Lambda runtime; '
+        + 'the runtime moves together with the bundle target.',
+    });
+
+    if (topFindings > 0) {
+      const inspector = new iam.Policy(this, 'InspectorPolicy', {
+        roles: [role],
+        statements: [new iam.PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] })],
+      });
+      this.fn.node.addDependency(inspector);
+      Validations.of(inspector).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'inspector2:ListFindings supports no resource-level permissions; the function filters by image digest in the request.',
+      });
+    }
+
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'Amazon Inspector scan results to the scan notifier',
+      eventPattern: { source: ['aws.inspector2'], detailType: ['Inspector2 Scan'] },
+      targets: [new targets.LambdaFunction(this.fn, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: RULE_RETRY_ATTEMPTS,
+        maxEventAge: RULE_MAX_EVENT_AGE,
+      })],
+    });
+
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'The scan notifier function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
+      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'A scan notification could not be delivered: its event is in the dead-letter queue, ready to replay.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const repository of props.repositories ?? []) {
+      this.addRepository(repository);
+    }
+    this.node.addValidation({ validate: () => this.validateEnvironmentSize() });
+  }
+
+  /**
+   * Notifies the scans of one more repository. Adds no CloudFormation resource: the name joins
+   * the list the function filters by. The first call on a notifier created without
+   * `repositories` turns "every repository" into "these repositories".
+   */
+  public addRepository(repository: ecr.IRepository): void {
+    const name = repository.repositoryName;
+    if (!this.repositoryNames) {
+      this.repositoryNames = [];
+      const names = this.repositoryNames;
+      this.fn.addEnvironment('REPOSITORY_NAMES', Lazy.string({ produce: () => Stack.of(this).toJsonString(names) }));
+    }
+    if (!this.repositoryNames.includes(name)) this.repositoryNames.push(name);
+  }
+
+  private createTopic(key?: kms.IKey): sns.Topic {
+    const topic = new sns.Topic(this, 'Topic', { enforceSSL: true, masterKey: key });
+    if (!key) {
+      // The AWS managed key in the form the SNS documentation gives; a principal of this account
+      // needs no key permission to publish with it.
+      (topic.node.defaultChild as sns.CfnTopic).kmsMasterKeyId = 'alias/aws/sns';
+    }
+    return topic;
+  }
+
+  private validateEnvironmentSize(): string[] {
+    const least = environmentBytes(this.environment, this.repositoryNames, TOKEN_LENGTH_LEAST);
+    if (least > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+      const parts = [];
+      if (this.repositoryNames) {
+        const names = environmentBytes({}, this.repositoryNames, TOKEN_LENGTH_LEAST);
+        parts.push(`REPOSITORY_NAMES: ${names} bytes for ${this.repositoryNames.length} repositories`);
+      }
+      for (const key of ['TEMPLATE_SUBJECT', 'TEMPLATE_BODY']) {
+        if (this.environment[key] !== undefined) parts.push(`${key}: ${environmentBytes({ [key]: this.environment[key] }, undefined, TOKEN_LENGTH_LEAST)} bytes`);
+      }
+      return [`The environment of the scan notifier function takes at least ${least} bytes (${parts.join(', ')}), `
+        + `over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes. Use one ScanNotifier for all repositories `
+        + '(no repositories prop, no addRepository call) and route notifications with SNS subscription filter policies '
+        + 'on the "repository" message attribute, for example filterPolicy: { repository: '
+        + 'sns.SubscriptionFilter.stringFilter({ allowlist: [\'team/app\'] }) }; keep custom templates short.'];
+    }
+    const most = environmentBytes(this.environment, this.repositoryNames, TOKEN_LENGTH_MOST);
+    if (most > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+      Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:scanNotifierEnvironmentMayExceedLimit',
+        `The environment of the scan notifier function takes ${least} to ${most} bytes, depending on repository names `
+        + `known only at deploy time; above ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes the deployment fails. Prefer one ScanNotifier `
+        + 'for all repositories with SNS subscription filter policies on the "repository" message attribute.');
+    }
+    return [];
+  }
+}
+
+function validateProps(props: ScanNotifierProps): void {
+  if (props.topic && props.topicEncryptionKey) {
+    throw new Error('topicEncryptionKey is set together with topic: the key applies only to the topic ScanNotifier creates. '
+      + 'Encrypt your own topic with its masterKey instead (the function is granted the use of topic.masterKey), or drop topic.');
+  }
+  if (props.topic?.fifo) {
+    throw new Error(`topic is a FIFO topic (${props.topic.node.path}): expected a standard topic. FIFO topics cannot deliver e-mail, `
+      + 'and the function publishes to standard topics only.');
+  }
+  validateEach('emailAddresses', props.emailAddresses, isEmailAddress, 'an e-mail address such as "ops@example.com"');
+  (props.emailAddresses ?? []).forEach((address, index, all) => {
+    if (!Token.isUnresolved(address) && all.indexOf(address) !== index) {
+      throw new Error(`emailAddresses[${index}] is ${JSON.stringify(address)}, which is listed twice: list each address once.`);
+    }
+  });
+  if (props.repositories && props.repositories.length === 0) {
+    throw new Error('repositories is []: expected at least one repository. Omit repositories to notify the scans of every repository in the account and region.');
+  }
+  const top = props.topFindings;
+  if (top !== undefined && !Token.isUnresolved(top) && (!Number.isInteger(top) || top < 0 || top > MAX_TOP_FINDINGS)) {
+    throw new Error(`topFindings is ${top}: expected an integer from 0 to ${MAX_TOP_FINDINGS} (0 lists no finding and makes no Inspector call).`);
+  }
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw new Error(`reservedConcurrentExecutions is ${reserved}: expected an integer of at least 1 (0 would throttle every invocation, and every event would go to the dead-letter queue).`);
+  }
+  const timeout = props.timeout;
+  if (timeout && !timeout.isUnresolved() && (timeout.toMilliseconds() < 1000 || timeout.toMilliseconds() > Duration.minutes(15).toMilliseconds())) {
+    throw new Error(`timeout is ${timeout.toHumanString()}: expected 1 second to 15 minutes, Lambda's range.`);
+  }
+  for (const key of ['subject', 'body'] as const) {
+    const template = props.templates?.[key];
+    if (template !== undefined && !Token.isUnresolved(template) && template.trim() === '') {
+      throw new Error(`templates.${key} is ${JSON.stringify(template)}: expected mustache text; omit it to use the built-in template.`);
+    }
+  }
+}

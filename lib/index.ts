@@ -3,3 +3,7 @@ export * from './guarded-repository';
 export * from './enhanced-scanning';
 export * from './severity';
 export * from './scan-notifier';
+export * from './image-policy';
+export * from './image-policy-aspect';
+export * from './deployed-image-monitor';
+export * from './guard-tamper-alerts';

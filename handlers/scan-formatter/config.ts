@@ -1,0 +1,99 @@
+import Mustache from 'mustache';
+import { isSeverity, Severity, SEVERITIES } from './severity';
+
+/** Most findings a mail lists (one ListFindings page). */
+export const MAX_TOP_FINDINGS = 100;
+/** Findings listed when TOP_FINDINGS is not set. */
+export const DEFAULT_TOP_FINDINGS = 5;
+
+/** Mail languages with a built-in template. */
+export type Locale = 'en' | 'ja';
+
+/** Handler configuration, read from the environment variables the construct sets. */
+export interface ScanFormatterConfig {
+  /** TOPIC_ARN: the topic to publish to. */
+  readonly topicArn: string;
+  /** LOCALE: `en` (default) or `ja`. */
+  readonly locale: Locale;
+  /** MIN_SEVERITY: notify only when a finding at or above it may exist; undefined notifies on every scan. */
+  readonly minSeverity?: Severity;
+  /** TOP_FINDINGS: findings listed; 0 makes no Inspector call. */
+  readonly topFindings: number;
+  /** REPOSITORY_NAMES: repositories to notify about; undefined means every repository. */
+  readonly repositoryNames?: ReadonlySet<string>;
+  /** TEMPLATE_SUBJECT: a custom subject template. */
+  readonly subjectTemplate?: string;
+  /** TEMPLATE_BODY: a custom body template. */
+  readonly bodyTemplate?: string;
+}
+
+/** Thrown for a bad environment variable. The message names the variable, shows the value and says the fix. */
+export class ConfigurationError extends Error {
+  constructor(variable: string, value: string | undefined, expected: string) {
+    const shown = value === undefined ? 'is not set' : `is ${JSON.stringify(value.length > 200 ? value.slice(0, 197) + '...' : value)}`;
+    super(`Invalid configuration: environment variable ${variable} ${shown}; ${expected}. The ScanNotifier construct sets it: fix the construct's props, or the variable if you set it by hand.`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+function template(env: NodeJS.ProcessEnv, variable: string): string | undefined {
+  const text = env[variable];
+  if (text === undefined || text === '') return undefined;
+  try {
+    Mustache.parse(text);
+  } catch (err) {
+    throw new ConfigurationError(variable, text, `expected a valid mustache template (${(err as Error).message})`);
+  }
+  return text;
+}
+
+/** Reads and validates the configuration; throws {@link ConfigurationError} on the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ScanFormatterConfig {
+  const topicArn = env.TOPIC_ARN;
+  if (!topicArn || !TOPIC_ARN.test(topicArn)) {
+    throw new ConfigurationError('TOPIC_ARN', topicArn, 'expected the ARN of a standard SNS topic, such as "arn:aws:sns:us-east-1:111111111111:scan-notifications" (FIFO topics cannot deliver e-mail)');
+  }
+  const locale = env.LOCALE || 'en';
+  if (locale !== 'en' && locale !== 'ja') throw new ConfigurationError('LOCALE', locale, 'expected "en" or "ja"');
+
+  const min = env.MIN_SEVERITY;
+  if (min !== undefined && min !== '' && !isSeverity(min)) {
+    throw new ConfigurationError('MIN_SEVERITY', min, `expected one of ${SEVERITIES.join(', ')}, or no variable to notify on every completed scan`);
+  }
+
+  const top = env.TOP_FINDINGS;
+  let topFindings = DEFAULT_TOP_FINDINGS;
+  if (top !== undefined && top !== '') {
+    topFindings = /^\d+$/.test(top) ? Number(top) : NaN;
+    if (!(topFindings <= MAX_TOP_FINDINGS)) {
+      throw new ConfigurationError('TOP_FINDINGS', top, `expected a whole number from 0 to ${MAX_TOP_FINDINGS} (0 lists no findings and makes no Inspector call)`);
+    }
+  }
+
+  let repositoryNames: Set<string> | undefined;
+  const names = env.REPOSITORY_NAMES;
+  if (names !== undefined && names !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(names);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === 'string' && n.length > 0)) {
+      throw new ConfigurationError('REPOSITORY_NAMES', names, 'expected a JSON array of repository names, such as ["team/app","team/api"], or no variable for every repository');
+    }
+    repositoryNames = new Set(parsed);
+  }
+
+  return {
+    topicArn,
+    locale,
+    minSeverity: min ? (min as Severity) : undefined,
+    topFindings,
+    repositoryNames,
+    subjectTemplate: template(env, 'TEMPLATE_SUBJECT'),
+    bodyTemplate: template(env, 'TEMPLATE_BODY'),
+  };
+}

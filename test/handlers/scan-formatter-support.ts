@@ -1,0 +1,42 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The AWS documentation's sample `Inspector2 Scan` event. */
+export const SAMPLE_EVENT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'inspector2-scan.json'), 'utf8'));
+/** An illustrative ListFindings answer for the sample image (5 findings, worst first). */
+export const SAMPLE_FINDINGS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'inspector2-list-findings.json'), 'utf8'));
+
+export const TOPIC_ARN = 'arn:aws:sns:us-east-2:123456789012:scan-notifications';
+export const DIGEST = 'sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77e5EXAMPLE';
+
+/** The sample event with `detail` fields replaced (undefined removes a field) and top-level fields replaced. */
+export function scanEvent(detail: Record<string, unknown> = {}, top: Record<string, unknown> = {}): any {
+  const event = JSON.parse(JSON.stringify(SAMPLE_EVENT));
+  for (const [k, v] of Object.entries(detail)) {
+    if (v === undefined) delete event.detail[k];
+    else event.detail[k] = v;
+  }
+  for (const [k, v] of Object.entries(top)) {
+    if (v === undefined) delete event[k];
+    else event[k] = v;
+  }
+  return event;
+}
+
+/** An Inspector finding as the SDK returns it. */
+export function finding(severity: string, id: string, extra: Record<string, unknown> = {}, pkg: Record<string, unknown> = {}): any {
+  return {
+    findingArn: `arn:aws:inspector2:us-east-2:123456789012:finding/${id}`,
+    awsAccountId: '123456789012',
+    type: 'PACKAGE_VULNERABILITY',
+    severity,
+    status: 'ACTIVE',
+    title: `${id} - pkg`,
+    packageVulnerabilityDetails: {
+      vulnerabilityId: id,
+      source: 'NVD',
+      vulnerablePackages: [{ name: 'pkg', version: '1.0.0', fixedInVersion: '1.0.1', ...pkg }],
+    },
+    ...extra,
+  };
+}

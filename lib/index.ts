@@ -7,3 +7,8 @@ export * from './image-policy';
 export * from './image-policy-aspect';
 export * from './deployed-image-monitor';
 export * from './guard-tamper-alerts';
+export * from './scan-guard-spoke';
+export * from './scan-guard-hub';
+export * from './scan-guard-portfolio';
+export * from './scan-guard-launch-role';
+export * from './scan-event-forwarder';

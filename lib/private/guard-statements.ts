@@ -1,4 +1,4 @@
-import { ArnFormat, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnCondition, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 /** The pull actions Lambda performs when it loads a container image. */
@@ -55,13 +55,20 @@ export function guardStatements(stack: Stack, inputs: GuardStatementInputs): iam
   if (inputs.vpcIds.length) stringNotEquals['aws:SourceVpc'] = inputs.vpcIds;
   if (inputs.allowLambdaPulls) stringNotEquals['aws:PrincipalServiceName'] = ['lambda.amazonaws.com'];
 
-  const conditions: Record<string, Record<string, string[]>> = {
+  const conditions: Record<string, unknown> = {
     'ArnNotLike': { 'aws:PrincipalArn': exemptPrincipals },
     'ForAllValues:StringNotEquals': { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
   };
   if (Object.keys(stringNotEquals).length) conditions.StringNotEquals = stringNotEquals;
   if (inputs.sourceCidrs.length) conditions.NotIpAddress = { 'aws:SourceIp': inputs.sourceCidrs };
+  return statementsWithExemptions(stack, conditions, inputs.allowLambdaPulls);
+}
 
+/**
+ * The guard's statements around the condition block of `DenyOutsideApprovedNetworks`,
+ * shared by {@link guardStatements} and {@link parameterisedGuardStatements}.
+ */
+function statementsWithExemptions(stack: Stack, conditions: Record<string, unknown>, allowLambdaPulls: boolean): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
       sid: 'DenyInsecureTransport',
@@ -78,7 +85,7 @@ export function guardStatements(stack: Stack, inputs: GuardStatementInputs): iam
       conditions,
     }),
   ];
-  if (inputs.allowLambdaPulls) {
+  if (allowLambdaPulls) {
     statements.push(
       new iam.PolicyStatement({
         sid: 'AllowLambdaPulls',
@@ -99,4 +106,96 @@ export function guardStatements(stack: Stack, inputs: GuardStatementInputs): iam
     );
   }
   return statements;
+}
+
+/**
+ * Exemption values that CloudFormation decides at deploy time: literals, String parameter
+ * values, or one CommaDelimitedList parameter's value (`isList`), present only when
+ * `condition` holds (for example "the parameter is not empty").
+ */
+export interface DeployTimeValues {
+  /** The values; with `isList`, the list token of a CommaDelimitedList parameter. */
+  readonly values: string[];
+  /** Whether `values` is the list token of a CommaDelimitedList parameter. */
+  readonly isList?: boolean;
+  /** The values are present only when this condition holds; always when undefined. */
+  readonly condition?: CfnCondition;
+}
+
+/** Inputs of {@link parameterisedGuardStatements}: each exemption from several sources. */
+export interface ParameterisedGuardInputs {
+  readonly vpcEndpointIds: DeployTimeValues[];
+  readonly sourceCidrs: DeployTimeValues[];
+  readonly vpcIds: DeployTimeValues[];
+  readonly principalArns: DeployTimeValues[];
+  readonly allowLambdaPulls: boolean;
+}
+
+/**
+ * The guard's statements for a template whose exemptions come from CloudFormation
+ * parameters: the same statements as {@link guardStatements}, but each condition operator
+ * block is an `Fn::If` tree over the conditions of its sources: a key (or a whole
+ * operator block) whose sources are all empty is removed with `AWS::NoValue`, never written
+ * as an empty value.
+ */
+export function parameterisedGuardStatements(stack: Stack, inputs: ParameterisedGuardInputs): iam.PolicyStatement[] {
+  const principals: DeployTimeValues[] = [{ values: [inspectorRoleArn(stack)] }];
+  const deployRole = deploymentRoleArn(stack);
+  if (deployRole) principals.push({ values: [deployRole] });
+  principals.push(...inputs.principalArns);
+
+  const stringNotEquals: Record<string, DeployTimeValues[]> = {
+    'aws:SourceVpce': inputs.vpcEndpointIds,
+    'aws:SourceVpc': inputs.vpcIds,
+  };
+  if (inputs.allowLambdaPulls) stringNotEquals['aws:PrincipalServiceName'] = [{ values: ['lambda.amazonaws.com'] }];
+
+  const conditions: Record<string, unknown> = {};
+  const blocks: Array<[string, Record<string, DeployTimeValues[]>]> = [
+    ['ArnNotLike', { 'aws:PrincipalArn': principals }],
+    ['ForAllValues:StringNotEquals', { 'aws:CalledVia': [{ values: ['cloudformation.amazonaws.com'] }] }],
+    ['StringNotEquals', stringNotEquals],
+    ['NotIpAddress', { 'aws:SourceIp': inputs.sourceCidrs }],
+  ];
+  for (const [operator, keys] of blocks) {
+    const block = operatorBlock(keys);
+    if (block !== undefined) conditions[operator] = block;
+  }
+  return statementsWithExemptions(stack, conditions, inputs.allowLambdaPulls);
+}
+
+/**
+ * One operator block (`{ key: values }`) whose keys each come from deploy-time sources: an
+ * `Fn::If` tree over the distinct conditions of the sources, whose leaves hold only the keys
+ * with values, and `AWS::NoValue` where no key has any. Returns undefined when no key has a
+ * source, and the plain block when every source is unconditional. Every branch is reachable.
+ */
+function operatorBlock(keys: Record<string, DeployTimeValues[]>): unknown {
+  const present = Object.entries(keys)
+    .map(([key, sources]) => [key, sources.filter((s) => s.isList || s.values.length > 0)] as const)
+    .filter(([, sources]) => sources.length > 0);
+  if (present.length === 0) return undefined;
+  const conditions = [...new Set(present.flatMap(([, sources]) => sources.map((s) => s.condition)))]
+    .filter((c): c is CfnCondition => c !== undefined);
+  const leaf = (holding: Set<CfnCondition>): unknown => {
+    const block: Record<string, unknown> = {};
+    for (const [key, sources] of present) {
+      const chosen = sources.filter((s) => !s.condition || holding.has(s.condition));
+      if (chosen.length) block[key] = listOf(chosen);
+    }
+    return Object.keys(block).length ? block : Aws.NO_VALUE;
+  };
+  const build = (i: number, holding: Set<CfnCondition>): unknown => {
+    if (i === conditions.length) return leaf(holding);
+    return Fn.conditionIf(conditions[i].logicalId, build(i + 1, new Set([...holding, conditions[i]])), build(i + 1, holding));
+  };
+  return build(0, new Set());
+}
+
+/** The union of sources as one list. */
+function listOf(sources: DeployTimeValues[]): unknown {
+  if (!sources.some((s) => s.isList)) return sources.flatMap((s) => s.values);
+  if (sources.length === 1) return sources[0].values;
+  const parts = sources.flatMap((s) => (s.isList ? [Fn.join(',', s.values)] : s.values));
+  return Fn.split(',', Fn.join(',', parts));
 }

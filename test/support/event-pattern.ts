@@ -1,0 +1,56 @@
+/**
+ * A small EventBridge event pattern matcher for tests, for the subset of the pattern syntax
+ * this project uses: exact values (strings, numbers, booleans, null), `prefix`, `suffix`,
+ * `anything-but` (values or a prefix), `exists` and `equals-ignore-case`, in nested objects.
+ * A field that holds an array in the event matches when any of its elements matches.
+ *
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+ */
+export function matchesEventPattern(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+  return Object.entries(pattern).every(([key, rule]) => matchesField(rule, event?.[key], key in (event ?? {})));
+}
+
+type Scalar = string | number | boolean | null;
+
+function matchesField(rule: unknown, value: unknown, present: boolean): boolean {
+  if (Array.isArray(rule)) {
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    return rule.some((matcher) => matchesOne(matcher, values, present));
+  }
+  if (rule !== null && typeof rule === 'object') {
+    if (!present || value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    return matchesEventPattern(rule as Record<string, unknown>, value as Record<string, unknown>);
+  }
+  throw new Error(`invalid event pattern: ${JSON.stringify(rule)} must be an array of matchers or an object`);
+}
+
+function matchesOne(matcher: unknown, values: unknown[], present: boolean): boolean {
+  if (matcher === null || typeof matcher !== 'object') {
+    return present && values.some((v) => v === matcher);
+  }
+  const entries = Object.entries(matcher as Record<string, unknown>);
+  if (entries.length !== 1) throw new Error(`unsupported matcher ${JSON.stringify(matcher)}`);
+  const [op, arg] = entries[0];
+  switch (op) {
+    case 'exists':
+      return arg === present;
+    case 'prefix':
+      return present && values.some((v) => typeof v === 'string' && v.startsWith(String(arg)));
+    case 'suffix':
+      return present && values.some((v) => typeof v === 'string' && v.endsWith(String(arg)));
+    case 'equals-ignore-case':
+      return present && values.some((v) => typeof v === 'string' && v.toLowerCase() === String(arg).toLowerCase());
+    case 'anything-but': {
+      if (!present) return false;
+      if (arg !== null && typeof arg === 'object' && !Array.isArray(arg)) {
+        const prefix = (arg as { prefix?: string }).prefix;
+        if (prefix === undefined) throw new Error(`unsupported anything-but ${JSON.stringify(arg)}`);
+        return values.some((v) => !(typeof v === 'string' && v.startsWith(prefix)));
+      }
+      const excluded: Scalar[] = Array.isArray(arg) ? arg : [arg as Scalar];
+      return values.some((v) => !excluded.includes(v as Scalar));
+    }
+    default:
+      throw new Error(`unsupported event pattern operator ${op}`);
+  }
+}

@@ -9,7 +9,11 @@ describe('package', () => {
   test('require(<project root>) after a build gives the public API', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const api = require(root);
-    expect(Object.keys(api)).toEqual(expect.arrayContaining(['GuardedRepository', 'RepositoryGuard', 'EnhancedScanning', 'ScanFrequency']));
+    expect(Object.keys(api)).toEqual(expect.arrayContaining([
+      'GuardedRepository', 'RepositoryGuard', 'EnhancedScanning', 'ScanFrequency', 'Severity', 'NotificationLocale', 'ScanNotifier',
+      'ImagePolicy', 'ImagePolicyChecker', 'DeployedImageMonitor', 'GuardTamperAlerts',
+      'ScanGuardHubStack', 'ScanGuardSpokeStack', 'ScanGuardPortfolio', 'ScanEventForwarder',
+    ]));
     expect(require.resolve(root)).toBe(path.join(root, 'dist', 'lib', 'index.js'));
   });
 

@@ -12,3 +12,4 @@ export * from './scan-guard-hub';
 export * from './scan-guard-portfolio';
 export * from './scan-guard-launch-role';
 export * from './scan-event-forwarder';
+export * from './repository-fleet';

@@ -68,9 +68,17 @@ export function truncate(text: string, maxChars: number): string {
   return text.slice(0, Math.max(0, maxChars - note.length)) + note;
 }
 
+/** Longest attribute value kept: an ECR repository name has at most 256 characters. */
+const MAX_ATTRIBUTE_LENGTH = 256;
+
+/**
+ * A String message attribute. Values stay whole (up to 256 characters, the longest repository
+ * name), so a filter policy on the full repository name matches; control characters and line
+ * breaks are removed. SNS rejects empty String attributes, hence "unknown".
+ */
 function attribute(value: string): MessageAttributeValue {
-  // SNS rejects empty String attributes.
-  return { DataType: 'String', StringValue: safeSubject(value || 'unknown').slice(0, 256) };
+  const clean = stripControl(value).replace(/[\t\n]/g, ' ').trim().slice(0, MAX_ATTRIBUTE_LENGTH);
+  return { DataType: 'String', StringValue: clean || 'unknown' };
 }
 
 function envelope(n: Notification, text: string, chatDescription: string, data: Record<string, unknown>): string {

@@ -93,3 +93,15 @@ describe('buildPublishInput', () => {
     expect(JSON.parse(JSON.parse(i.Message!).sqs)).toMatchObject({ truncated: true, repository: 'team/app' });
   });
 });
+
+describe('message attributes', () => {
+  test('a 256-character repository name is kept whole, so filter policies on it match', () => {
+    const name = `team/${'r'.repeat(251)}`;
+    const i = buildPublishInput('arn', { ...base, attributes: { ...base.attributes, repository: name } });
+    expect(i.MessageAttributes!.repository.StringValue).toBe(name);
+  });
+  test('control characters and line breaks are removed from attribute values', () => {
+    const i = buildPublishInput('arn', { ...base, attributes: { ...base.attributes, repository: 'team/\u0007app\n' } });
+    expect(i.MessageAttributes!.repository.StringValue).toBe('team/app');
+  });
+});

@@ -25,12 +25,20 @@ const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 31);
 const EVENT_ROUNDS = Number(process.env.BENCH_EVENT_ROUNDS ?? 10);
 const EVENTS_PER_ROUND = Number(process.env.BENCH_EVENTS_PER_ROUND ?? 50);
 
-/** The same clients, with the same settings, as the handler creates: the SDK work alone. */
+/**
+ * The same clients, with the same settings, as the handler creates when ScanNotifier deploys it
+ * (DEDUP_TABLE set, so with its DynamoDB client): the SDK work alone.
+ */
 const CLIENTS = `
 const { SNSClient } = require("@aws-sdk/client-sns");
 const { Inspector2Client } = require("@aws-sdk/client-inspector2");
+const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");
 const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000, throwOnRequestTimeout: true };
-globalThis.clients = { sns: new SNSClient({ maxAttempts: 3, requestHandler }), inspector: new Inspector2Client({ maxAttempts: 3, requestHandler }) };`;
+globalThis.clients = {
+  sns: new SNSClient({ maxAttempts: 3, requestHandler }),
+  inspector: new Inspector2Client({ maxAttempts: 5, requestHandler }),
+  dynamodb: new DynamoDBClient({ maxAttempts: 3, requestHandler }),
+};`;
 const SDK_ONLY = `const t0 = process.hrtime.bigint();${CLIENTS}\nconsole.log(Number(process.hrtime.bigint() - t0) / 1e6);`;
 const HANDLER = `const t0 = process.hrtime.bigint(); require(${JSON.stringify(BUNDLE)}); console.log(Number(process.hrtime.bigint() - t0) / 1e6);`;
 
@@ -39,7 +47,8 @@ function fmt(ms: number): string {
 }
 
 function measureInit(): { sdk: number[]; handler: number[] } {
-  const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', TOPIC_ARN, AWS_LAMBDA_FUNCTION_NAME: 'bench' };
+  // DEDUP_TABLE as ScanNotifier sets it: the handler then creates its DynamoDB client at load, as deployed.
+  const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', TOPIC_ARN, DEDUP_TABLE: 'bench-dedup', AWS_LAMBDA_FUNCTION_NAME: 'bench' };
   const sdk: number[] = [];
   const handler: number[] = [];
   nodeNumber(SDK_ONLY, ROOT, env); // fill the file system cache

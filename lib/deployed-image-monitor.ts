@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ImagePolicy } from './image-policy';
-import { createAlertPipeline, validateDedupTtl } from './private/alert-pipeline';
+import { createNotificationPipeline, validateDedupTtl } from './private/notification-pipeline';
 import { Severity } from './severity';
 
 /** The share of Lambda's 4 KB environment the policy may take; the rest holds ARNs and settings. */
@@ -115,7 +115,7 @@ export class DeployedImageMonitor extends Construct {
 
     const detail: Record<string, unknown> = {};
     if (props.clusters) detail.clusterArn = props.clusters.map((c) => c.clusterArn);
-    const pipeline = createAlertPipeline(this, {
+    const pipeline = createNotificationPipeline(this, {
       handlerName: 'deployed-image-monitor',
       description: 'Checks the images of running ECS tasks against the image policy',
       eventPattern: {
@@ -130,10 +130,12 @@ export class DeployedImageMonitor extends Construct {
       },
       dedupTtl: props.dedupTtl ?? Duration.days(30),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      errorsAlarmDescription: 'The deployed image monitor function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
+      deadLetterAlarmDescription: 'A deployed-image alert could not be sent: its task state change event is in the dead-letter queue, ready to replay.',
     });
     this.handler = pipeline.function;
     this.rule = pipeline.rule;
-    this.dedupTable = pipeline.table;
+    this.dedupTable = pipeline.table!;
     this.deadLetterQueue = pipeline.deadLetterQueue;
     this.logGroup = pipeline.logGroup;
     this.errorsAlarm = pipeline.errorsAlarm;

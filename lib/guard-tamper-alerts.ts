@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createAlertPipeline, validateDedupTtl } from './private/alert-pipeline';
+import { createNotificationPipeline, validateDedupTtl } from './private/notification-pipeline';
 import { deploymentRoleArn } from './private/guard-statements';
 import { isPrincipalArn, validateEach } from './private/validation';
 import { Severity } from './severity';
@@ -136,7 +136,7 @@ export class GuardTamperAlerts extends Construct {
       }
     }
 
-    const pipeline = createAlertPipeline(this, {
+    const pipeline = createNotificationPipeline(this, {
       handlerName: 'tamper-alert',
       description: 'Alerts on API calls that weaken the registry guard',
       eventPattern: {
@@ -154,10 +154,12 @@ export class GuardTamperAlerts extends Construct {
       },
       dedupTtl: props.dedupTtl ?? Duration.days(2),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      errorsAlarmDescription: 'The guard tamper alert function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
+      deadLetterAlarmDescription: 'A tamper alert could not be sent: its CloudTrail event is in the dead-letter queue, ready to replay.',
     });
     this.handler = pipeline.function;
     this.rule = pipeline.rule;
-    this.dedupTable = pipeline.table;
+    this.dedupTable = pipeline.table!;
     this.deadLetterQueue = pipeline.deadLetterQueue;
     this.logGroup = pipeline.logGroup;
     this.errorsAlarm = pipeline.errorsAlarm;

@@ -1,8 +1,8 @@
 import { Annotations, Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,7 +15,7 @@ import { isEmailAddress } from './private/email';
 import {
   environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES, MAX_REPOSITORY_NAME_LENGTH, MIN_REPOSITORY_NAME_LENGTH,
 } from './private/environment-size';
-import { handlerCode } from './private/handler-code';
+import { createNotificationPipeline, validateDedupTtl } from './private/notification-pipeline';
 import { validateEach } from './private/validation';
 import { NotificationLocale, Severity } from './severity';
 
@@ -139,6 +139,17 @@ export interface ScanNotifierProps {
   readonly reservedConcurrentExecutions?: number;
 
   /**
+   * How long the id of a notified scan event is remembered, so a second delivery of the same
+   * event (EventBridge delivers at least once) sends no second notification. The ids are kept
+   * in a DynamoDB table (pay per request, with TTL, point-in-time recovery and encryption).
+   * When DynamoDB itself fails, the function publishes anyway: a duplicate mail is better than
+   * a lost one.
+   *
+   * @default Duration.days(1)
+   */
+  readonly dedupTtl?: Duration;
+
+  /**
    * How long one invocation may run.
    *
    * @default Duration.seconds(30)
@@ -149,13 +160,9 @@ export interface ScanNotifierProps {
 /** Largest `topFindings`: a mail listing more is no longer read. */
 const MAX_TOP_FINDINGS = 50;
 const DEFAULT_TOP_FINDINGS = 5;
-/** Retries of an invocation that failed, by Lambda (asynchronous invocation) before the event goes to the DLQ. */
-const FUNCTION_RETRY_ATTEMPTS = 2;
-/** Lambda keeps a throttled asynchronous event up to this age (its maximum). */
-const FUNCTION_MAX_EVENT_AGE = Duration.hours(6);
-/** EventBridge retries delivery to Lambda this often, for up to this age (both its maximum). */
-const RULE_RETRY_ATTEMPTS = 185;
-const RULE_MAX_EVENT_AGE = Duration.hours(24);
+const DEFAULT_RESERVED_CONCURRENCY = 10;
+/** EventBridge redelivers within minutes; a day covers those and Lambda's retries with room to spare. */
+const DEFAULT_DEDUP_TTL = Duration.days(1);
 /** An unresolved token is counted with these lengths: the least it can be, and the most. */
 const TOKEN_LENGTH_LEAST = { repositoryName: MIN_REPOSITORY_NAME_LENGTH, other: 1 };
 const TOKEN_LENGTH_MOST = { repositoryName: MAX_REPOSITORY_NAME_LENGTH, other: 320 };
@@ -171,6 +178,8 @@ const TOKEN_LENGTH_MOST = { repositoryName: MAX_REPOSITORY_NAME_LENGTH, other: 3
  * is applied by the function, so one notifier serves any number of repositories. A
  * notification is never silently lost: after EventBridge's and Lambda's retries the event is
  * kept in {@link deadLetterQueue}, and {@link errorsAlarm} and {@link deadLetterAlarm} fire.
+ * EventBridge delivers at least once: the function records each notified event id in
+ * {@link dedupTable} with a conditional write, so an event delivered twice is mailed once.
  */
 export class ScanNotifier extends Construct {
   /** The topic notifications are published to. */
@@ -198,6 +207,12 @@ export class ScanNotifier extends Construct {
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
 
+  /**
+   * The table that remembers which scan events were notified (by EventBridge event id), so an
+   * event delivered twice is mailed once.
+   */
+  public readonly dedupTable: dynamodb.ITable;
+
   private readonly fn: lambda.Function;
   private readonly environment: Record<string, string>;
   /** Names of the repositories notified; undefined means every repository. */
@@ -206,6 +221,7 @@ export class ScanNotifier extends Construct {
   constructor(scope: Construct, id: string, props: ScanNotifierProps = {}) {
     super(scope, id);
     validateProps(props);
+    validateDedupTtl('dedupTtl', props.dedupTtl);
     const topFindings = props.topFindings ?? DEFAULT_TOP_FINDINGS;
 
     this.topic = props.topic ?? this.createTopic(props.topicEncryptionKey);
@@ -213,63 +229,43 @@ export class ScanNotifier extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(address));
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
-    const dlqReason = 'This queue is itself the dead-letter queue of the notifier\'s EventBridge target and function; '
-      + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
-
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
-    // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
-    const role = new iam.Role(this, 'ServiceRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Formats Amazon Inspector scan events and publishes them to the notification topic.',
-    });
-    this.logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
-    const topicKey = props.topic ? props.topic.masterKey : props.topicEncryptionKey;
-    topicKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-
-    this.environment = {
-      TOPIC_ARN: this.topic.topicArn,
+    const environment: Record<string, string> = {
       LOCALE: props.locale ?? NotificationLocale.EN,
       TOP_FINDINGS: String(topFindings),
     };
-    if (props.minimumSeverity) this.environment.MIN_SEVERITY = props.minimumSeverity;
-    if (props.templates?.subject !== undefined) this.environment.TEMPLATE_SUBJECT = props.templates.subject;
-    if (props.templates?.body !== undefined) this.environment.TEMPLATE_BODY = props.templates.body;
+    if (props.minimumSeverity) environment.MIN_SEVERITY = props.minimumSeverity;
+    if (props.templates?.subject !== undefined) environment.TEMPLATE_SUBJECT = props.templates.subject;
+    if (props.templates?.body !== undefined) environment.TEMPLATE_BODY = props.templates.body;
 
-    this.fn = new lambda.Function(this, 'Resource', {
+    const pipeline = createNotificationPipeline(this, {
+      handlerName: 'scan-formatter',
       description: 'Formats Amazon Inspector scan events into notifications',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: props.timeout ?? Duration.seconds(30),
-      handler: 'index.handler',
-      code: handlerCode('scan-formatter'),
-      environment: { ...this.environment },
-      role,
-      logGroup: this.logGroup,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 10,
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: FUNCTION_RETRY_ATTEMPTS,
-      maxEventAge: FUNCTION_MAX_EVENT_AGE,
+      roleDescription: 'Formats Amazon Inspector scan events and publishes them to the notification topic.',
+      ruleDescription: 'Amazon Inspector scan results to the scan notifier',
+      eventPattern: { source: ['aws.inspector2'], detailType: ['Inspector2 Scan'] },
+      topic: this.topic,
+      topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
+      environment,
+      dedupTtl: props.dedupTtl ?? DEFAULT_DEDUP_TTL,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? DEFAULT_RESERVED_CONCURRENCY,
+      errorsAlarmDescription: 'The scan notifier function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
+      deadLetterAlarmDescription: 'A scan notification could not be delivered: its event is in the dead-letter queue, ready to replay.',
     });
-    this.handler = this.fn;
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason: 'The handler bundle is built (esbuild target node22) and tested for Node.js 22, a supported Lambda runtime; '
-        + 'the runtime moves together with the bundle target.',
-    });
+    this.fn = pipeline.function;
+    this.handler = pipeline.function;
+    this.rule = pipeline.rule;
+    this.dedupTable = pipeline.table!;
+    this.deadLetterQueue = pipeline.deadLetterQueue;
+    this.logGroup = pipeline.logGroup;
+    this.errorsAlarm = pipeline.errorsAlarm;
+    this.deadLetterAlarm = pipeline.deadLetterAlarm;
+    this.environment = pipeline.environment;
 
     if (topFindings > 0) {
       const inspector = new iam.Policy(this, 'InspectorPolicy', {
-        roles: [role],
+        roles: [pipeline.role],
         statements: [new iam.PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] })],
       });
       this.fn.node.addDependency(inspector);
@@ -278,33 +274,6 @@ export class ScanNotifier extends Construct {
         reason: 'inspector2:ListFindings supports no resource-level permissions; the function filters by image digest in the request.',
       });
     }
-
-    this.rule = new events.Rule(this, 'Rule', {
-      description: 'Amazon Inspector scan results to the scan notifier',
-      eventPattern: { source: ['aws.inspector2'], detailType: ['Inspector2 Scan'] },
-      targets: [new targets.LambdaFunction(this.fn, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: RULE_RETRY_ATTEMPTS,
-        maxEventAge: RULE_MAX_EVENT_AGE,
-      })],
-    });
-
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'The scan notifier function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
-      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'A scan notification could not be delivered: its event is in the dead-letter queue, ready to replay.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
 
     for (const repository of props.repositories ?? []) {
       this.addRepository(repository);

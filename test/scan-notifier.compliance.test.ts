@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -35,6 +36,7 @@ function everyShape(stack: Stack): ScanNotifier[] {
     topFindings: 10,
     templates: { subject: '{{repositoryName}}', body: '{{counts.total}} findings' },
     timeout: Duration.minutes(1),
+    dedupTtl: Duration.hours(6),
   });
   full.addRepository(ecr.Repository.fromRepositoryName(stack, 'Imported', 'team/app'));
   return [
@@ -76,7 +78,7 @@ describe('Noncompliance', () => {
     ]);
   });
 
-  test('the checks run: what ScanNotifier avoids is reported on plain SNS, SQS and Lambda resources', () => {
+  test('the checks run: what ScanNotifier avoids is reported on plain SNS, SQS, Lambda and DynamoDB resources', () => {
     const findings = complianceFindings((app) => {
       const stack = new Stack(app, 'Plain', { env: TEST_ENV });
       new sns.Topic(stack, 'Topic');
@@ -86,6 +88,11 @@ describe('Noncompliance', () => {
         handler: 'index.handler',
         code: lambda.Code.fromInline('exports.handler = async () => {};'),
       });
+      new dynamodb.CfnTable(stack, 'Table', {
+        keySchema: [{ attributeName: 'pk', keyType: 'HASH' }],
+        attributeDefinitions: [{ attributeName: 'pk', attributeType: 'S' }],
+        billingMode: 'PAY_PER_REQUEST',
+      });
     });
     const rules = findings.map((f) => f.rule.replace(/\[.*$/, ''));
     expect(rules).toEqual(expect.arrayContaining([
@@ -93,6 +100,7 @@ describe('Noncompliance', () => {
       'AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4', // no encryption, no DLQ, no TLS-only policy
       'sqs_queue_encrypted_check', 'sqs_dlq_check',
       'AwsSolutions-IAM4', 'AwsSolutions-L1', // AWSLambdaBasicExecutionRole, not the latest runtime
+      'AwsSolutions-DDB3', // no point-in-time recovery (the dedup table has it)
     ]));
   });
 });

@@ -41,6 +41,7 @@ describe('ScanNotifier defaults', () => {
   const [functionId, fn] = only(template, 'AWS::Lambda::Function');
   const [ruleId, rule] = only(template, 'AWS::Events::Rule');
   const [logGroupId, logGroup] = only(template, 'AWS::Logs::LogGroup');
+  const [tableId, table] = only(template, 'AWS::DynamoDB::Table');
 
   test('one rule takes every Inspector2 Scan event of the default bus, with no repository in its pattern', () => {
     expect(rule.Properties.EventPattern).toEqual({ 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] });
@@ -63,12 +64,31 @@ describe('ScanNotifier defaults', () => {
   });
 
   test('the environment holds exactly the handler contract defaults', () => {
-    expect(environmentOf(template)).toEqual({ TOPIC_ARN: { Ref: topicId }, LOCALE: 'en', TOP_FINDINGS: '5' });
+    expect(environmentOf(template)).toEqual({
+      TOPIC_ARN: { Ref: topicId }, LOCALE: 'en', TOP_FINDINGS: '5', DEDUP_TABLE: { Ref: tableId }, DEDUP_TTL_SECONDS: '86400',
+    });
+  });
+
+  test('a DynamoDB table remembers notified events: pay per request, TTL, point-in-time recovery, encrypted', () => {
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(table.Properties.TableName).toBeUndefined();
+    expect(Stack.of(notifier).resolve(notifier.dedupTable.tableName)).toEqual({ Ref: tableId });
   });
 
   test('the function may write its logs, publish to its topic, fill its DLQ and list findings, nothing more', () => {
-    expect(actions(template)).toEqual(['inspector2:ListFindings', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage']);
+    expect(actions(template)).toEqual([
+      'dynamodb:DeleteItem', 'dynamodb:PutItem', 'inspector2:ListFindings', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage',
+    ]);
     const resourceOf = (action: string) => statements(template).find((s) => [s.Action].flat().includes(action)).Resource;
+    expect(resourceOf('dynamodb:PutItem')).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    expect(resourceOf('dynamodb:DeleteItem')).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
     expect(resourceOf('sns:Publish')).toEqual({ Ref: topicId });
     expect(resourceOf('sqs:SendMessage')).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     expect(resourceOf('logs:PutLogEvents')).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
@@ -184,6 +204,8 @@ describe('ScanNotifier options', () => {
       TOP_FINDINGS: '50',
       TEMPLATE_SUBJECT: '{{repositoryName}}: {{counts.critical}} critical',
       TEMPLATE_BODY: 'Findings: {{counts.total}}\n',
+      DEDUP_TABLE: { Ref: only(template, 'AWS::DynamoDB::Table')[0] },
+      DEDUP_TTL_SECONDS: '86400',
     });
     expect(actions(template)).toContain('inspector2:ListFindings');
   });
@@ -248,15 +270,22 @@ describe('ScanNotifier options', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 2, Timeout: 120 });
   });
 
+  test('dedupTtl sets how long notified event ids are remembered', () => {
+    const stack = testStack();
+    new ScanNotifier(stack, 'Notifier', { dedupTtl: Duration.hours(6) });
+    expect(environmentOf(Template.fromStack(stack)).DEDUP_TTL_SECONDS).toBe('21600');
+  });
+
   test('two notifiers in one stack do not collide (no fixed physical names)', () => {
     const stack = testStack();
     new ScanNotifier(stack, 'First');
     new ScanNotifier(stack, 'Second', { topFindings: 0 });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 2);
-    const names = ['AWS::Lambda::Function', 'AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup']
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    const names = ['AWS::Lambda::Function', 'AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table']
       .flatMap((type) => Object.values(template.findResources(type)))
-      .map((r: any) => r.Properties.FunctionName ?? r.Properties.TopicName ?? r.Properties.QueueName ?? r.Properties.Name ?? r.Properties.AlarmName ?? r.Properties.LogGroupName);
+      .map((r: any) => r.Properties.FunctionName ?? r.Properties.TopicName ?? r.Properties.QueueName ?? r.Properties.Name ?? r.Properties.AlarmName ?? r.Properties.LogGroupName ?? r.Properties.TableName);
     expect(names.every((n) => n === undefined)).toBe(true);
   });
 });
@@ -327,6 +356,15 @@ describe('ScanNotifier repositories', () => {
     expect(() => Template.fromStack(stack)).toThrow(/TEMPLATE_BODY: 4\d{3} bytes\), over Lambda's limit of 4096 bytes.*keep custom templates short/);
   });
 
+  test('the limit counts every variable, DEDUP_TABLE and DEDUP_TTL_SECONDS included', () => {
+    // A body that would just fit beside TOPIC_ARN, LOCALE and TOP_FINDINGS alone (a token counted as 1 character).
+    const others = Buffer.byteLength(JSON.stringify({ TOPIC_ARN: 'x', LOCALE: 'en', TOP_FINDINGS: '5', TEMPLATE_BODY: '' }));
+    const body = 'x'.repeat(4096 - others - 4);
+    const stack = testStack();
+    new ScanNotifier(stack, 'Notifier', { templates: { body } });
+    expect(() => Template.fromStack(stack)).toThrow(/takes at least 41\d\d bytes .*over Lambda's limit of 4096 bytes/);
+  });
+
   test('many names known only at deploy time warn that the limit may be exceeded', () => {
     const stack = testStack();
     const notifier = new ScanNotifier(stack, 'Notifier');
@@ -371,6 +409,8 @@ describe('ScanNotifier validation', () => {
     ['a timeout over 15 minutes', () => ({ timeout: Duration.minutes(16) }), /timeout is 16 minutes: expected 1 second to 15 minutes/],
     ['an empty subject template', () => ({ templates: { subject: '' } }), /templates\.subject is "": expected mustache text; omit it/],
     ['a blank body template', () => ({ templates: { body: ' \n' } }), /templates\.body is " \\n": expected mustache text/],
+    ['a dedup TTL under an hour', () => ({ dedupTtl: Duration.minutes(30) }), /dedupTtl is 30 minutes: expected 1 hour to 365 days/],
+    ['a dedup TTL over a year', () => ({ dedupTtl: Duration.days(400) }), /dedupTtl is 400 days: expected 1 hour to 365 days/],
   ])('%s throws', (_name, props, message) => {
     expect(build(props)).toThrow(message);
   });

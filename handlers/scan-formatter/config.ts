@@ -25,6 +25,10 @@ export interface ScanFormatterConfig {
   readonly subjectTemplate?: string;
   /** TEMPLATE_BODY: a custom body template. */
   readonly bodyTemplate?: string;
+  /** DEDUP_TABLE: the DynamoDB table that remembers notified event ids; undefined: no deduplication. */
+  readonly dedupTable?: string;
+  /** DEDUP_TTL_SECONDS: how long an event id is remembered (default one day). */
+  readonly dedupTtlSeconds: number;
 }
 
 /** Thrown for a bad environment variable. The message names the variable, shows the value and says the fix. */
@@ -36,6 +40,10 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** How long an event id is remembered when DEDUP_TTL_SECONDS is not set: one day. */
+export const DEFAULT_DEDUP_TTL_SECONDS = 24 * 3600;
+
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 function template(env: NodeJS.ProcessEnv, variable: string): string | undefined {
@@ -87,6 +95,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ScanFormatterC
     repositoryNames = new Set(parsed);
   }
 
+  const dedupTable = env.DEDUP_TABLE || undefined;
+  if (dedupTable !== undefined && !TABLE_NAME.test(dedupTable)) {
+    throw new ConfigurationError('DEDUP_TABLE', dedupTable, 'expected the name of a DynamoDB table (3 to 255 letters, digits, "_", "-" or "."), or no variable to notify without deduplication');
+  }
+  const ttl = env.DEDUP_TTL_SECONDS;
+  let dedupTtlSeconds = DEFAULT_DEDUP_TTL_SECONDS;
+  if (ttl !== undefined && ttl !== '') {
+    dedupTtlSeconds = /^[1-9]\d{0,9}$/.test(ttl) ? Number(ttl) : NaN;
+    if (!(dedupTtlSeconds <= 366 * 24 * 3600)) {
+      throw new ConfigurationError('DEDUP_TTL_SECONDS', ttl, `expected a whole number of seconds from 1 to ${366 * 24 * 3600}, such as "86400" (one day)`);
+    }
+  }
+
   return {
     topicArn,
     locale,
@@ -95,5 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ScanFormatterC
     repositoryNames,
     subjectTemplate: template(env, 'TEMPLATE_SUBJECT'),
     bodyTemplate: template(env, 'TEMPLATE_BODY'),
+    dedupTable,
+    dedupTtlSeconds,
   };
 }

@@ -1,5 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { runOnce } from '../shared/alert';
+import { DedupStore, dynamoDedupStore } from '../shared/dedup';
 import { errorFields, createLogger, Logger } from '../shared/logger';
 import { buildPublishInput } from '../shared/notification';
 import { loadConfig, ScanFormatterConfig } from './config';
@@ -8,6 +11,9 @@ import { skipReason } from './decide';
 import { parseScanEvent } from './event';
 import { FindingsLookup, ListFindingsClient, lookUpFindings } from './findings';
 import { formatScan } from './render';
+import {
+  DEDUP_CALL_BUDGET_MS, findingsBudgetFor, INSPECTOR_MAX_ATTEMPTS, loadTimeouts, PUBLISH_MAX_ATTEMPTS, Timeouts,
+} from './timeouts';
 
 export { loadConfig, ConfigurationError } from './config';
 export { parseScanEvent, InvalidScanEventError } from './event';
@@ -15,14 +21,18 @@ export { fillCounts, worstSeverity } from './counts';
 export { formatScan } from './render';
 export { skipReason } from './decide';
 
-/** Connection and request timeouts of each AWS call; with 3 attempts, a call ends well within the function timeout. */
-const CONNECTION_TIMEOUT_MS = 2_000;
-const REQUEST_TIMEOUT_MS = 5_000;
-const MAX_ATTEMPTS = 3;
-/** Longest time the findings lookup may take, all pages and retries together. */
-export const FINDINGS_BUDGET_MS = 6_000;
-/** Time kept for publishing (3 attempts of at most 2 s connect + 5 s request, plus backoff): the lookup gets what remains beyond it. With the 30 s function timeout, the lookup gets 6 s and the invocation ends within about 28 s. */
-export const PUBLISH_RESERVE_MS = 23_000;
+export {
+  loadTimeouts, worstCaseMs, findingsBudgetFor, publishReserveMs, DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_FINDINGS_BUDGET_MS, DEDUP_CALL_BUDGET_MS,
+} from './timeouts';
+
+/**
+ * How long each AWS call may take, from SDK_CONNECTION_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_MS and
+ * FINDINGS_BUDGET_MS, read once when the module loads (a bad value fails the function's init
+ * with a ConfigurationError). With the defaults, an invocation ends within 29 s, below the 30 s
+ * function timeout (see worstCaseMs).
+ */
+export const TIMEOUTS: Timeouts = loadTimeouts(process.env);
 
 /**
  * Timeouts of the SDK's Node.js HTTP handler, given as plain options: the SDK builds its
@@ -31,11 +41,14 @@ export const PUBLISH_RESERVE_MS = 23_000;
  * of the handler only log a warning when `requestTimeout` passes, unless `throwOnRequestTimeout`
  * is set; older ones ignore that option and always fail the request.
  */
-const REQUEST_HANDLER = { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
+const REQUEST_HANDLER = { connectionTimeout: TIMEOUTS.connectionTimeoutMs, requestTimeout: TIMEOUTS.requestTimeoutMs, throwOnRequestTimeout: true };
 
 // Created once per execution environment and reused by every invocation.
-const sns = new SNSClient({ maxAttempts: MAX_ATTEMPTS, requestHandler: REQUEST_HANDLER });
-const inspector = new Inspector2Client({ maxAttempts: MAX_ATTEMPTS, requestHandler: REQUEST_HANDLER });
+const sns = new SNSClient({ maxAttempts: PUBLISH_MAX_ATTEMPTS, requestHandler: REQUEST_HANDLER });
+const inspector = new Inspector2Client({ maxAttempts: INSPECTOR_MAX_ATTEMPTS, requestHandler: REQUEST_HANDLER });
+/** Created at load when DEDUP_TABLE is set (else on the first event that has it), then reused; each call is also cut at DEDUP_CALL_BUDGET_MS. */
+const newDynamoDb = () => new DynamoDBClient({ maxAttempts: PUBLISH_MAX_ATTEMPTS, requestHandler: REQUEST_HANDLER });
+let dynamodb: DynamoDBClient | undefined = process.env.DEDUP_TABLE ? newDynamoDb() : undefined;
 const rootLogger = createLogger({ fields: { handler: 'scan-formatter' } });
 
 /** The AWS calls the handler makes. */
@@ -43,8 +56,12 @@ export interface ScanFormatterDeps {
   readonly sns: { send(command: PublishCommand): Promise<{ MessageId?: string }> };
   readonly inspector: ListFindingsClient;
   readonly logger: Logger;
-  /** Time left before the function times out. @default no limit beyond FINDINGS_BUDGET_MS */
+  /** Time left before the function times out. @default no limit beyond the findings budget */
   readonly remainingTimeMs?: () => number;
+  /** Remembers the notified event ids; undefined: every delivery is notified. @default no deduplication */
+  readonly dedup?: DedupStore;
+  /** How long AWS calls may take. @default TIMEOUTS, from the environment */
+  readonly timeouts?: Timeouts;
 }
 
 /** What the handler did with an event. */
@@ -60,10 +77,18 @@ export interface ScanFormatterResult {
 }
 
 /**
- * Handles one `Inspector2 Scan` event: validates it, decides whether to notify, looks up the worst
- * findings, renders and publishes one SNS message. Throws on a bad configuration, a bad event and a
- * failed publish (so Lambda retries and the dead-letter queue keeps the event); an Inspector
- * failure only adds a line to the mail.
+ * Handles one `Inspector2 Scan` event: validates it, decides whether to notify, claims the event id
+ * in the dedup table (a second delivery stops here), looks up the worst findings, renders and
+ * publishes one SNS message. Throws on a bad configuration, a bad event and a failed publish (so
+ * Lambda retries and the dead-letter queue keeps the event; the event id is released first, so the
+ * retry publishes); an Inspector failure only adds a line to the mail.
+ *
+ * The dedup table FAILS OPEN, unlike the alert handlers': when DynamoDB throttles, fails or does not
+ * answer within DEDUP_CALL_BUDGET_MS, the scan is notified anyway. A scan notification is the only
+ * news of a vulnerable image, and a second copy of a mail costs a reader a glance, while a lost
+ * one can go unnoticed; the alert handlers can afford to throw instead, because their events are
+ * retried and kept in the dead-letter queue, but here that would hold every notification hostage
+ * to the dedup table.
  */
 export async function processScanEvent(event: unknown, config: ScanFormatterConfig, deps: ScanFormatterDeps): Promise<ScanFormatterResult> {
   let log = deps.logger;
@@ -80,36 +105,53 @@ export async function processScanEvent(event: unknown, config: ScanFormatterConf
     return { published: false, skipped };
   }
 
-  let lookup: FindingsLookup = { status: 'off', findings: [] };
-  if (config.topFindings > 0 && counts.total > 0) {
-    const remaining = deps.remainingTimeMs ? deps.remainingTimeMs() - PUBLISH_RESERVE_MS : FINDINGS_BUDGET_MS;
-    const budgetMs = Math.max(1_000, Math.min(FINDINGS_BUDGET_MS, remaining));
-    lookup = await lookUpFindings(deps.inspector, scan, { limit: config.topFindings, budgetMs });
-    if (lookup.status === 'failed') {
-      log.warn('Could not list the findings; the mail goes out without them', { errorName: lookup.error, errorMessage: lookup.errorMessage, listed: lookup.findings.length });
+  const timeouts = deps.timeouts ?? TIMEOUTS;
+  const notify = async (): Promise<ScanFormatterResult> => {
+    let lookup: FindingsLookup = { status: 'off', findings: [] };
+    if (config.topFindings > 0 && counts.total > 0) {
+      const budgetMs = findingsBudgetFor(timeouts, deps.remainingTimeMs?.(), deps.dedup !== undefined);
+      lookup = await lookUpFindings(deps.inspector, scan, { limit: config.topFindings, budgetMs });
+      if (lookup.status === 'failed') {
+        log.warn('Could not list the findings; the mail goes out without them', { errorName: lookup.error, errorMessage: lookup.errorMessage, listed: lookup.findings.length });
+      }
     }
-  }
 
-  const notification = formatScan(scan, counts, lookup, config);
-  try {
-    const out = await deps.sns.send(new PublishCommand(buildPublishInput(config.topicArn, notification)));
-    log.info('Published', { messageId: out.MessageId, severity: notification.attributes.severity, findingsStatus: lookup.status });
-    return { published: true, messageId: out.MessageId, subject: notification.subject, severity: notification.attributes.severity, findingsStatus: lookup.status };
-  } catch (err) {
-    log.error('Publishing to SNS failed; Lambda retries the event, then the dead-letter queue keeps it', { topicArn: config.topicArn, ...errorFields(err) });
-    throw err;
-  }
+    const notification = formatScan(scan, counts, lookup, config);
+    try {
+      const out = await deps.sns.send(new PublishCommand(buildPublishInput(config.topicArn, notification)));
+      log.info('Published', { messageId: out.MessageId, severity: notification.attributes.severity, findingsStatus: lookup.status });
+      return { published: true, messageId: out.MessageId, subject: notification.subject, severity: notification.attributes.severity, findingsStatus: lookup.status };
+    } catch (err) {
+      log.error('Publishing to SNS failed; Lambda retries the event, then the dead-letter queue keeps it', { topicArn: config.topicArn, ...errorFields(err) });
+      throw err;
+    }
+  };
+
+  if (!deps.dedup) return notify();
+  const key = `scan#${scan.id}`;
+  const outcome = await runOnce({ dedup: deps.dedup, log }, key, notify, {
+    failOpen: true,
+    duplicateMessage: 'Not notifying: this event was notified before (duplicate delivery)',
+  });
+  if (outcome.duplicate) return { published: false, skipped: `duplicate delivery of event ${scan.id}: already notified` };
+  return outcome.value;
 }
 
 /** The Lambda entry point: configuration from the environment, the module's SDK clients. */
 export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<ScanFormatterResult> {
   try {
     const config = loadConfig(process.env);
+    let dedup: DedupStore | undefined;
+    if (config.dedupTable) {
+      dynamodb ??= newDynamoDb();
+      dedup = dynamoDedupStore(dynamodb, config.dedupTable, config.dedupTtlSeconds, Date.now, { callTimeoutMs: DEDUP_CALL_BUDGET_MS });
+    }
     return await processScanEvent(event, config, {
       sns,
       inspector,
       logger: rootLogger,
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
+      dedup,
     });
   } catch (err) {
     if (err instanceof Error && (err.name === 'ConfigurationError' || err.name === 'InvalidScanEventError')) {

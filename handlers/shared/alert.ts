@@ -13,29 +13,70 @@ export interface AlertDeps {
 /** What became of one alert. */
 export type AlertOutcome = 'published' | 'duplicate';
 
+/** How {@link runOnce} treats a dedup store that fails. */
+export interface RunOnceOptions {
+  /**
+   * When claiming the key fails (the store throttles or is down), log a warning and do the work
+   * anyway, instead of throwing. Trades a possible duplicate for never losing the work to a
+   * dedup outage. @default false: the error is thrown, and the caller's retries take over
+   */
+  readonly failOpen?: boolean;
+  /** The log message of a duplicate delivery. @default 'duplicate delivery: already done' */
+  readonly duplicateMessage?: string;
+}
+
+/** The result of {@link runOnce}: `duplicate` when the key was claimed before, else what the work returned. */
+export type RunOnceResult<T> = { readonly duplicate: true } | { readonly duplicate: false; readonly value: T };
+
 /**
- * Publishes a notification once per `key`, however often the event is delivered: claims the
- * key in the dedup store, publishes, and releases the key again when publishing fails, so the
- * retry (Lambda retries a failed asynchronous invocation) can publish it. Throws when
- * publishing fails.
+ * Does `work` once per `key`, however often the event is delivered: claims the key in the dedup
+ * store, does the work, and releases the key again when the work fails, so the retry (Lambda
+ * retries a failed asynchronous invocation) can do it. Throws what the work throws.
+ *
+ * With `failOpen`, a claim that fails leaves it unknown whether the key was recorded (a timeout
+ * may come after the write), so a failed work still releases the key: otherwise the retry could
+ * find the key and skip, and the work would be lost.
  */
-export async function publishOnce(deps: AlertDeps, topicArn: string, key: string, notification: Notification): Promise<AlertOutcome> {
-  if (!(await deps.dedup.claim(key))) {
-    deps.log.info('duplicate delivery: already alerted', { key });
-    return 'duplicate';
+export async function runOnce<T>(deps: { readonly dedup: DedupStore; readonly log: Logger }, key: string, work: () => Promise<T>,
+  options: RunOnceOptions = {}): Promise<RunOnceResult<T>> {
+  let claimed: boolean | undefined;
+  try {
+    claimed = await deps.dedup.claim(key);
+  } catch (err) {
+    if (!options.failOpen) throw err;
+    deps.log.warn('the dedup table failed: going on without deduplication, so this may be a duplicate', { key, ...errorFields(err) });
+  }
+  if (claimed === false) {
+    deps.log.info(options.duplicateMessage ?? 'duplicate delivery: already done', { key });
+    return { duplicate: true };
   }
   try {
-    const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, notification)));
-    deps.log.info('alert published', { key, messageId: result.MessageId, kind: notification.attributes.kind });
-    return 'published';
+    return { duplicate: false, value: await work() };
   } catch (err) {
-    deps.log.error('publishing the alert failed', { key, ...errorFields(err) });
     try {
       await deps.dedup.release(key);
     } catch (releaseErr) {
-      // The retry will then see the key and skip: say so, since that alert is lost.
+      // The retry will then see the key and skip: say so, since that work is lost.
       deps.log.error('releasing the dedup key failed: a retry will not publish this alert', { key, ...errorFields(releaseErr) });
     }
     throw err;
   }
+}
+
+/**
+ * Publishes a notification once per `key`, however often the event is delivered (see
+ * {@link runOnce}). Throws when publishing fails, or when the dedup store fails (the alert
+ * handlers fail closed: Lambda retries, then the dead-letter queue keeps the event).
+ */
+export async function publishOnce(deps: AlertDeps, topicArn: string, key: string, notification: Notification): Promise<AlertOutcome> {
+  const outcome = await runOnce(deps, key, async () => {
+    try {
+      const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, notification)));
+      deps.log.info('alert published', { key, messageId: result.MessageId, kind: notification.attributes.kind });
+    } catch (err) {
+      deps.log.error('publishing the alert failed', { key, ...errorFields(err) });
+      throw err;
+    }
+  }, { duplicateMessage: 'duplicate delivery: already alerted' });
+  return outcome.duplicate ? 'duplicate' : 'published';
 }

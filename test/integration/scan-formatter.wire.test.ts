@@ -146,11 +146,12 @@ test('Inspector throttling is retried by the SDK; two 429s then an answer still 
   expect(JSON.parse(only('sns')[0].form!.Message).email).toContain('Worst 5 findings');
 });
 
-test('Inspector throttling on every attempt: 3 attempts, then the mail goes out saying so', async () => {
+test('Inspector throttling on every attempt: 5 attempts, then the mail goes out saying so', async () => {
   fake.configure({ fault: (r) => (r.service === 'inspector2' ? { status: 429 } : undefined) });
-  const outcome = await invoke(SAMPLE_EVENT);
+  // A findings budget and a time left large enough that the budget does not cut the SDK's backoff short.
+  const outcome = await invoke(SAMPLE_EVENT, { FINDINGS_BUDGET_MS: '20000' }, 60_000);
   expect(outcome.result).toMatchObject({ published: true, findingsStatus: 'failed' });
-  only('inspector2', 3);
+  expect(only('inspector2', 5).map((r) => r.headers['amz-sdk-request'])).toEqual([1, 2, 3, 4, 5].map((n) => `attempt=${n}; max=5`));
   expect(JSON.parse(only('sns')[0].form!.Message).email).toContain('could not be fetched from Amazon Inspector (ThrottlingException)');
   expect(outcome.logs).toContainEqual(expect.objectContaining({ level: 'WARN', errorName: 'ThrottlingException' }));
 });

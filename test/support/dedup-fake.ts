@@ -25,7 +25,11 @@ export function fakeDedupTable(): FakeDedupTable {
     const existing = items.get(key);
     const now = Number(input.ExpressionAttributeValues[':now'].N);
     if (existing && Number(existing.expiresAt.N) >= now) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: { httpStatusCode: 400 },
+        Item: input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? existing : undefined,
+      });
     }
     items.set(key, input.Item);
     return {};

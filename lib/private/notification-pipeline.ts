@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,97 +19,131 @@ const FUNCTION_MAX_EVENT_AGE = Duration.hours(6);
 /** EventBridge retries delivery to Lambda this often, for up to this age (both its maximum). */
 const RULE_RETRY_ATTEMPTS = 185;
 const RULE_MAX_EVENT_AGE = Duration.hours(24);
+/** The function timeout when none is given. */
+const DEFAULT_TIMEOUT = Duration.seconds(30);
 
-/** What an alert pipeline is made of. */
-export interface AlertPipelineProps {
+/** What a notification pipeline is made of. */
+export interface NotificationPipelineProps {
   /** The handler bundle (`dist/handlers/<name>`). */
   readonly handlerName: string;
-  /** What the function does, for its description and its role's. */
+  /** What the function does: the description of the function, and of its role and rule unless given. */
   readonly description: string;
+  /** Description of the function's role. @default description */
+  readonly roleDescription?: string;
+  /** Description of the rule. @default description */
+  readonly ruleDescription?: string;
   /** The events that feed the function. */
   readonly eventPattern: events.EventPattern;
-  /** The topic alerts are published to. */
+  /** The topic notifications are published to. */
   readonly topic: sns.ITopic;
+  /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
+  readonly topicKey?: kms.IKey;
   /** Environment of the function, besides TOPIC_ARN, DEDUP_TABLE and DEDUP_TTL_SECONDS. */
   readonly environment: Record<string, string>;
-  /** How long a dedup key is kept. */
-  readonly dedupTtl: Duration;
+  /**
+   * How long a dedup key is kept. When given, a DynamoDB table (`DedupTable`) is created, the
+   * function may PutItem and DeleteItem on it, and DEDUP_TABLE / DEDUP_TTL_SECONDS are set.
+   * @default - no dedup table
+   */
+  readonly dedupTtl?: Duration;
+  /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /** The function timeout. @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** Reserved concurrent executions of the function. @default - none reserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Description of the alarm on function errors. */
+  readonly errorsAlarmDescription: string;
+  /** Description of the alarm on messages in the dead-letter queue. */
+  readonly deadLetterAlarmDescription: string;
 }
 
-/** The resources of an alert pipeline. */
-export interface AlertPipeline {
+/** The resources of a notification pipeline. */
+export interface NotificationPipeline {
   readonly function: lambda.Function;
+  readonly role: iam.Role;
   readonly rule: events.Rule;
-  readonly table: dynamodb.Table;
+  /** The dedup table, when `dedupTtl` was given. */
+  readonly table?: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly logGroup: logs.LogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /**
+   * Every environment variable set on the function at creation (TOPIC_ARN, DEDUP_TABLE and
+   * DEDUP_TTL_SECONDS included), for size checks against Lambda's 4 KB limit. A copy: variables
+   * added later with `addEnvironment` are not in it.
+   */
+  readonly environment: Record<string, string>;
 }
 
 /**
- * The construct side shared by the alert constructs: an EventBridge rule on the default bus,
- * a function with its own role and log group, a DynamoDB table that remembers what was
- * alerted (so each alert is published once), a dead-letter queue that keeps every event that
- * could not be handled after EventBridge's and Lambda's retries, and two alarms.
+ * The construct side shared by ScanNotifier and the alert constructs: an EventBridge rule on the
+ * default bus, a function with its own role and log group, optionally a DynamoDB table that
+ * remembers what was published (so each notification is published once however often its event
+ * is delivered), a dead-letter queue that keeps every event that could not be handled after
+ * EventBridge's and Lambda's retries, and two alarms.
  *
- * Children are created directly in `scope`: `Resource` (the function), `Rule`, `ServiceRole`,
- * `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`, `DeadLetterAlarm`.
+ * Children are created directly in `scope`, with ids that are a public contract: `Resource` (the
+ * function), `Rule`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
+ * `DeadLetterAlarm`.
  */
-export function createAlertPipeline(scope: Construct, props: AlertPipelineProps): AlertPipeline {
+export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
   const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  const dlqReason = 'This queue is itself the dead-letter queue of the alert function and its EventBridge target; '
+  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
+  const dlqReason = 'This queue is itself the dead-letter queue of the function and its EventBridge target; '
     + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
   Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason });
   Validations.of(deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
 
-  const table = new dynamodb.Table(scope, 'DedupTable', {
+  const table = props.dedupTtl ? new dynamodb.Table(scope, 'DedupTable', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     timeToLiveAttribute: 'expiresAt',
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
-    // The table holds only short-lived markers of alerts already sent.
+    // The table holds only short-lived markers of notifications already sent.
     removalPolicy: RemovalPolicy.DESTROY,
-  });
+  }) : undefined;
 
   const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
   // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
   const role = new iam.Role(scope, 'ServiceRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: props.description,
+    description: props.roleDescription ?? props.description,
   });
   logGroup.grantWrite(role);
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
-  props.topic.masterKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
+  (props.topicKey ?? props.topic.masterKey)?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+
+  const environment: Record<string, string> = { TOPIC_ARN: props.topic.topicArn };
+  if (table) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
+    environment.DEDUP_TABLE = table.tableName;
+    environment.DEDUP_TTL_SECONDS = String(props.dedupTtl!.toSeconds());
+  }
+  Object.assign(environment, props.environment);
 
   const fn = new lambda.Function(scope, 'Resource', {
     description: props.description,
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 256,
-    timeout: Duration.seconds(30),
+    timeout: props.timeout ?? DEFAULT_TIMEOUT,
     handler: 'index.handler',
     code: handlerCode(props.handlerName),
-    environment: {
-      TOPIC_ARN: props.topic.topicArn,
-      DEDUP_TABLE: table.tableName,
-      DEDUP_TTL_SECONDS: String(props.dedupTtl.toSeconds()),
-      ...props.environment,
-    },
+    environment: { ...environment },
     role,
     logGroup,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     deadLetterQueue,
     retryAttempts: FUNCTION_RETRY_ATTEMPTS,
     maxEventAge: FUNCTION_MAX_EVENT_AGE,
   });
-
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions::AwsSolutions-L1',
     reason: 'The handler bundle is built (esbuild target node22) and tested for Node.js 22, a supported Lambda runtime; '
@@ -116,7 +151,7 @@ export function createAlertPipeline(scope: Construct, props: AlertPipelineProps)
   });
 
   const rule = new events.Rule(scope, 'Rule', {
-    description: props.description,
+    description: props.ruleDescription ?? props.description,
     eventPattern: props.eventPattern,
     targets: [new targets.LambdaFunction(fn, {
       deadLetterQueue,
@@ -126,7 +161,7 @@ export function createAlertPipeline(scope: Construct, props: AlertPipelineProps)
   });
 
   const errorsAlarm = new cloudwatch.Alarm(scope, 'ErrorsAlarm', {
-    alarmDescription: `The alert function failed (${props.description}). Lambda retries the event twice, then keeps it in the dead-letter queue.`,
+    alarmDescription: props.errorsAlarmDescription,
     metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
     threshold: 1,
     evaluationPeriods: 1,
@@ -134,7 +169,7 @@ export function createAlertPipeline(scope: Construct, props: AlertPipelineProps)
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   const deadLetterAlarm = new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
-    alarmDescription: 'An alert could not be sent: its event is in the dead-letter queue, ready to replay.',
+    alarmDescription: props.deadLetterAlarmDescription,
     metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
     threshold: 1,
     evaluationPeriods: 1,
@@ -142,7 +177,7 @@ export function createAlertPipeline(scope: Construct, props: AlertPipelineProps)
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
 
-  return { function: fn, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm };
+  return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
 }
 
 /** Validates a dedup TTL prop: at least one hour, at most a year. */

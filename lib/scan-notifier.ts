@@ -150,7 +150,8 @@ export interface ScanNotifierProps {
   readonly dedupTtl?: Duration;
 
   /**
-   * How long one invocation may run.
+   * How long one invocation may run: 30 seconds to 15 minutes. The handler bounds every AWS
+   * call (timeouts, attempts, the findings budget) so that an invocation ends within 29 seconds.
    *
    * @default Duration.seconds(30)
    */
@@ -158,6 +159,8 @@ export interface ScanNotifierProps {
 }
 
 /** Largest `topFindings`: a mail listing more is no longer read. */
+/** The handler's computed worst case is 29 s (handlers/scan-formatter/timeouts.ts): the timeout may not be shorter than this. */
+const MIN_TIMEOUT = Duration.seconds(30);
 const MAX_TOP_FINDINGS = 50;
 const DEFAULT_TOP_FINDINGS = 5;
 const DEFAULT_RESERVED_CONCURRENCY = 10;
@@ -361,8 +364,9 @@ function validateProps(props: ScanNotifierProps): void {
     throw new Error(`reservedConcurrentExecutions is ${reserved}: expected an integer of at least 1 (0 would throttle every invocation, and every event would go to the dead-letter queue).`);
   }
   const timeout = props.timeout;
-  if (timeout && !timeout.isUnresolved() && (timeout.toMilliseconds() < 1000 || timeout.toMilliseconds() > Duration.minutes(15).toMilliseconds())) {
-    throw new Error(`timeout is ${timeout.toHumanString()}: expected 1 second to 15 minutes, Lambda's range.`);
+  if (timeout && !timeout.isUnresolved() && (timeout.toMilliseconds() < MIN_TIMEOUT.toMilliseconds() || timeout.toMilliseconds() > Duration.minutes(15).toMilliseconds())) {
+    throw new Error(`timeout is ${timeout.toHumanString()}: expected 30 seconds to 15 minutes. The handler bounds every AWS call `
+      + 'so that an invocation ends within 29 seconds in the worst case; a shorter timeout could cut a publish short.');
   }
   for (const key of ['subject', 'body'] as const) {
     const template = props.templates?.[key];

@@ -5,7 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { DeployedImageMonitor } from './deployed-image-monitor';
 import { EnhancedScanning, EnhancedScanningProps } from './enhanced-scanning';
+import { GuardTamperAlerts } from './guard-tamper-alerts';
+import { ImagePolicy } from './image-policy';
 import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParameterName, validateValue } from './private/deployment-values';
 import { validateEach } from './private/validation';
 import { ScanNotifier, ScanNotifierProps } from './scan-notifier';
@@ -29,11 +32,11 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly notifier?: ScanNotifierProps;
 
   /**
-   * A topic the notifier's alarms (function errors, dead-lettered events) publish to, for the
-   * team that runs the hub. It must accept CloudWatch alarms: unencrypted, or encrypted with a
+   * A topic the hub's alarms (function errors, dead-lettered events of the notifier, the tamper
+   * alerts and the image monitor) publish to, for the team that runs the hub. It must accept CloudWatch alarms: unencrypted, or encrypted with a
    * customer managed key whose policy lets `cloudwatch.amazonaws.com` use it.
    *
-   * @default - the alarms have no action: route `notifier.errorsAlarm` and `notifier.deadLetterAlarm` yourself
+   * @default - the alarms have no action: route the `errorsAlarm` and `deadLetterAlarm` of `notifier`, `tamperAlerts` and `imageMonitor` yourself
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -52,6 +55,32 @@ export interface ScanGuardHubStackProps extends StackProps {
    * @default - continuous scanning of every repository
    */
   readonly scanning?: EnhancedScanningProps;
+
+  /**
+   * Alert on the hub topic (`kind` = `tamper`) when someone weakens a guarded registry in the
+   * hub's account and region: repository policy, tag mutability, scanning or lifecycle changes,
+   * repository deletion, Inspector being disabled. Deployments by the stack's CloudFormation
+   * execution role are left out.
+   *
+   * @default true
+   */
+  readonly tamperAlerts?: boolean;
+
+  /**
+   * Principals whose guard changes are expected and raise no tamper alert (for example the
+   * role that deploys spokes), with `*` and `?` allowed in the name.
+   *
+   * @default - only the hub stack's CloudFormation execution role
+   */
+  readonly tamperAlertIgnoredPrincipalArns?: string[];
+
+  /**
+   * Check the images ECS tasks of the hub's account actually run against this policy, and
+   * alert on the hub topic (`kind` = `image-policy`) once per task that runs a rejected image.
+   *
+   * @default - no deployed-image monitor
+   */
+  readonly imagePolicy?: ImagePolicy;
 
   /**
    * An AWS Organizations id (`o-...`). Every account of the organisation may then put events
@@ -73,7 +102,8 @@ export interface ScanGuardHubStackProps extends StackProps {
 
 /**
  * The hub of a hub-and-spoke deployment, one per account and region: the `ScanNotifier`
- * (topic, formatter, dead-letter queue, alarms), `EnhancedScanning`, and an SSM parameter
+ * (topic, formatter, dead-letter queue, alarms), `EnhancedScanning`, `GuardTamperAlerts`
+ * (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
  * `/cdk-ecr-scan-guard/<hubName>/topic-arn` that holds the topic ARN, where spokes find it.
  * With `organizationId` or `memberAccountIds`, the hub's default event bus admits the
  * scan events other accounts forward, and the topic admits their spokes' subscriptions.
@@ -89,6 +119,12 @@ export class ScanGuardHubStack extends Stack {
 
   /** The enhanced scanning configuration, unless `enhancedScanning` is false. */
   public readonly scanning?: EnhancedScanning;
+
+  /** The tamper alerts, unless `tamperAlerts` is false. */
+  public readonly tamperAlerts?: GuardTamperAlerts;
+
+  /** The deployed-image monitor, with `imagePolicy`. */
+  public readonly imageMonitor?: DeployedImageMonitor;
 
   /** The SSM parameter that holds the topic ARN. */
   public readonly topicArnParameter: ssm.StringParameter;
@@ -112,10 +148,23 @@ export class ScanGuardHubStack extends Stack {
     }
 
     this.notifier = new ScanNotifier(this, 'Notifier', props.notifier);
+    if (props.tamperAlerts ?? true) {
+      this.tamperAlerts = new GuardTamperAlerts(this, 'TamperAlerts', {
+        topic: this.notifier.topic,
+        ignoredPrincipalArns: props.tamperAlertIgnoredPrincipalArns,
+      });
+    } else if (props.tamperAlertIgnoredPrincipalArns) {
+      throw new Error('tamperAlertIgnoredPrincipalArns is set while tamperAlerts is false: drop one of them.');
+    }
+    if (props.imagePolicy) {
+      this.imageMonitor = new DeployedImageMonitor(this, 'ImageMonitor', { policy: props.imagePolicy, topic: this.notifier.topic });
+    }
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      this.notifier.errorsAlarm.addAlarmAction(action);
-      this.notifier.deadLetterAlarm.addAlarmAction(action);
+      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor]) {
+        owner?.errorsAlarm.addAlarmAction(action);
+        owner?.deadLetterAlarm.addAlarmAction(action);
+      }
     }
     if (props.enhancedScanning ?? true) {
       this.scanning = new EnhancedScanning(this, 'Scanning', props.scanning);

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import { ImagePolicy } from '../lib/image-policy';
 import { ScanGuardHubStack, ScanGuardHubStackProps } from '../lib/scan-guard-hub';
 import { ScanGuardSpokeStack } from '../lib/scan-guard-spoke';
 import { TEST_ENV, testApp } from './support/app';
@@ -28,8 +29,8 @@ describe('ScanGuardHubStack', () => {
     expect(t.toJSON().Resources[fnId].Type).toBe('AWS::Lambda::Function');
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] } });
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::SQS::Queue', 1);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    t.resourceCountIs('AWS::SQS::Queue', 2); // the notifier's and the tamper alerts' dead-letter queues
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     t.hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', { ScanType: 'ENHANCED' });
   });
 
@@ -164,6 +165,8 @@ describe('Compliance', () => {
     expect(findings).toEqual([
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/DeadLetterAlarm/Resource' },
     ]);
   });
 
@@ -171,6 +174,40 @@ describe('Compliance', () => {
     const app = testApp();
     const stack = new ScanGuardHubStack(app, 'Hub', { env: TEST_ENV });
     const t = Template.fromStack(new ScanGuardHubStack(app, 'Hub2', { env: TEST_ENV, hubName: 'two', alarmTopic: alarmTopic(stack) }));
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 2);
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 4);
+  });
+
+  test('tamper alerts watch the guard on the hub topic by default, and can be turned off', () => {
+    const topicRef = { Ref: plain.stack.getLogicalId(plain.stack.notifier.topic.node.defaultChild as sns.CfnTopic) };
+    plain.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['AWS API Call via CloudTrail'] }) });
+    expect(plain.stack.tamperAlerts).toBeDefined();
+    const fn = plain.template.toJSON().Resources[plain.stack.getLogicalId(plain.stack.tamperAlerts!.handler.node.defaultChild as any)];
+    expect(fn.Properties.Environment.Variables.TOPIC_ARN).toEqual(topicRef);
+    const off = hub({ tamperAlerts: false });
+    expect(off.stack.tamperAlerts).toBeUndefined();
+    off.template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['AWS API Call via CloudTrail'] }) }, 0);
+  });
+
+  test('tamperAlertIgnoredPrincipalArns reaches the handler, and is an error without tamper alerts', () => {
+    const { stack, template } = hub({ tamperAlertIgnoredPrincipalArns: ['arn:aws:iam::111111111111:role/spoke-deployer'] });
+    const fn = template.toJSON().Resources[stack.getLogicalId(stack.tamperAlerts!.handler.node.defaultChild as any)];
+    expect(JSON.stringify(fn.Properties.Environment.Variables.IGNORED_PRINCIPALS)).toContain('role/spoke-deployer');
+    expect(() => hub({ tamperAlerts: false, tamperAlertIgnoredPrincipalArns: ['arn:aws:iam::111111111111:role/x'] }))
+      .toThrow(/tamperAlertIgnoredPrincipalArns is set while tamperAlerts is false/);
+  });
+
+  test('an imagePolicy adds a deployed-image monitor on the hub topic, with its alarms routed', () => {
+    const app = testApp();
+    const ops = new ScanGuardHubStack(app, 'Ops', { env: TEST_ENV, hubName: 'ops', tamperAlerts: false });
+    const stack = new ScanGuardHubStack(app, 'WithPolicy', {
+      env: TEST_ENV,
+      imagePolicy: new ImagePolicy({ allowedPrefixes: ['111111111111.dkr.ecr.us-east-1.amazonaws.com/'] }),
+      alarmTopic: alarmTopic(ops),
+    });
+    const t = Template.fromStack(stack);
+    expect(stack.imageMonitor).toBeDefined();
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'source': ['aws.ecs'], 'detail-type': ['ECS Task State Change'] }) });
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
+    expect(plain.stack.imageMonitor).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
 import { guardStatements } from './private/guard-statements';
-import { isCidr, isNonPublicCidr, isPrincipalArn, isVpcEndpointId, isVpcId, validateEach } from './private/validation';
+import { EXPECTED, isCidr, isNonPublicCidr, isPrincipalArn, isVpcEndpointId, isVpcId, validateEach } from './private/validation';
 
 /**
  * Who may reach a guarded repository. Every `ecr:*` call is denied unless it matches at
@@ -106,13 +106,10 @@ export class RepositoryGuard extends Construct {
  * are legal but do not do what they seem to.
  */
 function validateGuardOptions(scope: Construct, props: RepositoryGuardOptions): void {
-  validateEach('allowedVpcEndpointIds', props.allowedVpcEndpointIds, isVpcEndpointId,
-    'a VPC endpoint id such as "vpce-0123456789abcdef0"');
-  validateEach('allowedVpcIds', props.allowedVpcIds, isVpcId, 'a VPC id such as "vpc-0123456789abcdef0"');
-  validateEach('allowedSourceCidrs', props.allowedSourceCidrs, isCidr,
-    'an IPv4 or IPv6 CIDR block such as "203.0.113.0/24" or "2001:db8::/32"');
-  validateEach('allowedPrincipalArns', props.allowedPrincipalArns, isPrincipalArn,
-    'an IAM role, user or root ARN such as "arn:aws:iam::111111111111:role/ci-deployer"');
+  validateEach('allowedVpcEndpointIds', props.allowedVpcEndpointIds, isVpcEndpointId, EXPECTED.vpcEndpointId);
+  validateEach('allowedVpcIds', props.allowedVpcIds, isVpcId, EXPECTED.vpcId);
+  validateEach('allowedSourceCidrs', props.allowedSourceCidrs, isCidr, EXPECTED.cidr);
+  validateEach('allowedPrincipalArns', props.allowedPrincipalArns, isPrincipalArn, EXPECTED.principalArn);
 
   for (const cidr of props.allowedSourceCidrs ?? []) {
     if (!Token.isUnresolved(cidr) && isNonPublicCidr(cidr)) {

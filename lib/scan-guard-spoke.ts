@@ -7,7 +7,7 @@ import {
   EMAIL_PATTERN, OPTIONAL_IP_PATTERN, OPTIONAL_VPC_ENDPOINT_PATTERN, REPOSITORY_NAME_PATTERN, SSM_PARAMETER_NAME,
   TOPIC_ARN, TOPIC_ARN_PATTERN, isIpOrCidr, matchesPattern, topicArnParameterName, validateValue,
 } from './private/deployment-values';
-import { isNonPublicCidr, isPrincipalArn, isVpcId, validateEach } from './private/validation';
+import { EXPECTED, isNonPublicCidr, isPrincipalArn, isVpcId, validateEach } from './private/validation';
 import { Severity } from './severity';
 
 /**
@@ -385,15 +385,14 @@ function validateSpokeProps(scope: Construct, props: ScanGuardSpokeProps): void 
   validateValue('parameterDefaults.email', d.email, (v) => matchesPattern(EMAIL_PATTERN, v), 'an e-mail address such as "team@example.com"');
   for (const prop of ['ecrApiVpcEndpointId', 'ecrDkrVpcEndpointId'] as const) {
     validateValue(`parameterDefaults.${prop}`, d[prop], (v) => matchesPattern(OPTIONAL_VPC_ENDPOINT_PATTERN, v),
-      'a VPC endpoint id such as "vpce-0123456789abcdef0", or "" for none');
+      `${EXPECTED.vpcEndpointId}, or "" for none`);
   }
   validateValue('parameterDefaults.myIp', d.myIp, (v) => v === '' || isIpOrCidr(v),
     'a public IP address or CIDR block such as "203.0.113.0/24", or "" for none');
   validateEach('parameterDefaults.additionalSourceCidrs', d.additionalSourceCidrs, isIpOrCidr,
     'a public IP address or CIDR block such as "203.0.113.0/24"');
-  validateEach('parameterDefaults.allowedVpcIds', d.allowedVpcIds, isVpcId, 'a VPC id such as "vpc-0123456789abcdef0"');
-  validateEach('parameterDefaults.allowedPrincipalArns', d.allowedPrincipalArns, isPrincipalArn,
-    'an IAM role, user or root ARN such as "arn:aws:iam::111111111111:role/ci-deployer"');
+  validateEach('parameterDefaults.allowedVpcIds', d.allowedVpcIds, isVpcId, EXPECTED.vpcId);
+  validateEach('parameterDefaults.allowedPrincipalArns', d.allowedPrincipalArns, isPrincipalArn, EXPECTED.principalArn);
   validateEach('exemptPrincipalArns', props.exemptPrincipalArns, isPrincipalArn,
     'an IAM role, user or root ARN such as "arn:aws:iam::111111111111:role/ScanGuardSpokeLaunchRole"');
   validateValue('hubTopicArn', props.hubTopicArn, (v) => TOPIC_ARN.test(v), 'an SNS topic ARN such as "arn:aws:sns:us-east-1:111111111111:scan-notifications"');

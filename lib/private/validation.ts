@@ -14,6 +14,14 @@ export function validateEach(prop: string, values: readonly string[] | undefined
   });
 }
 
+/** What each validator expects, for error messages. */
+export const EXPECTED = {
+  vpcEndpointId: 'a VPC endpoint id such as "vpce-0123456789abcdef0"',
+  vpcId: 'a VPC id such as "vpc-0123456789abcdef0"',
+  cidr: 'an IPv4 or IPv6 CIDR block such as "203.0.113.0/24" or "2001:db8::/32"',
+  principalArn: 'an IAM role, user or root ARN such as "arn:aws:iam::111111111111:role/ci-deployer"',
+};
+
 const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 /** Principal ARNs as `aws:PrincipalArn` carries them; `*` and `?` are allowed in the name part. */

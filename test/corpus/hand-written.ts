@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { SAMPLE_EVENT, scanEvent } from '../handlers/scan-formatter-support';
 
 /** One event of the corpus. */
 export interface CorpusCase {
@@ -17,23 +18,12 @@ export interface CorpusCase {
   readonly findings?: unknown;
 }
 
-export const SAMPLE: any = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'inspector2-scan.json'), 'utf8'));
+export const SAMPLE: any = SAMPLE_EVENT;
 const FINDING_SAMPLE: any = JSON.parse(fs.readFileSync(path.join(__dirname, 'inspector2-finding.json'), 'utf8'));
 const ARN_PREFIX = 'arn:aws:ecr:us-east-2:123456789012:repository/';
 
 /** The sample event with `detail` fields set (undefined deletes) and top-level fields set. */
-export function withDetail(detail: Record<string, unknown>, top: Record<string, unknown> = {}): any {
-  const event = JSON.parse(JSON.stringify(SAMPLE));
-  for (const [k, v] of Object.entries(detail)) {
-    if (v === undefined) delete event.detail[k];
-    else event.detail[k] = v;
-  }
-  for (const [k, v] of Object.entries(top)) {
-    if (v === undefined) delete event[k];
-    else event[k] = v;
-  }
-  return event;
-}
+export const withDetail = scanEvent;
 
 function counts(c: Record<string, unknown>): any {
   return withDetail({ 'finding-severity-counts': c });

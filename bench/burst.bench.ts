@@ -66,6 +66,8 @@ export async function burst(events: number, concurrency: number, throttle: numbe
   const dedupEnv: Record<string, string> = table
     ? { ...table.env(), DEDUP_TABLE: 'burst-dedup', DEDUP_TTL_SECONDS: '86400' }
     : { DEDUP_TABLE: '', DEDUP_TTL_SECONDS: '' };
+  // loadBuiltHandler points process.env at the fakes; restore it, so benches run after this one are not aimed at closed ports.
+  const savedEnv = { ...process.env };
   const write = process.stdout.write;
   // The handler logs failed publishes as JSON lines; they would drown the table.
   process.stdout.write = (() => true) as typeof process.stdout.write;
@@ -135,6 +137,8 @@ export async function burst(events: number, concurrency: number, throttle: numbe
   } finally {
     clearInterval(trim);
     process.stdout.write = write;
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
     await fake.close();
     await table?.close();
   }

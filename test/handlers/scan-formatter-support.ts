@@ -40,3 +40,37 @@ export function finding(severity: string, id: string, extra: Record<string, unkn
     ...extra,
   };
 }
+
+/** The environment before any handler test changed it. */
+const ORIGINAL_ENV = process.env;
+
+/** A mocked SDK client (aws-sdk-client-mock). */
+type ClientMock = { reset(): void; on(command: any): { resolves(output: any): unknown } };
+
+/**
+ * For a `beforeEach`: resets the mocked SNS and Inspector2 clients to the sample answers, sets the
+ * handler's environment (TOPIC_ARN plus `env`) and captures the handler's JSON log lines, which it returns.
+ */
+export function prepareHandlerTest(clients: { sns: ClientMock; inspector: ClientMock }, env: Record<string, string> = {}): any[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PublishCommand } = require('@aws-sdk/client-sns');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ListFindingsCommand } = require('@aws-sdk/client-inspector2');
+  clients.sns.reset();
+  clients.inspector.reset();
+  clients.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  clients.inspector.on(ListFindingsCommand).resolves(SAMPLE_FINDINGS);
+  process.env = { ...ORIGINAL_ENV, TOPIC_ARN, ...env };
+  const logs: any[] = [];
+  jest.spyOn(process.stdout, 'write').mockImplementation((line: any) => {
+    logs.push(JSON.parse(String(line)));
+    return true;
+  });
+  return logs;
+}
+
+/** For an `afterEach`: undoes {@link prepareHandlerTest}. */
+export function restoreHandlerTest(): void {
+  jest.restoreAllMocks();
+  process.env = ORIGINAL_ENV;
+}

@@ -9,34 +9,21 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/scan-formatter';
 import { fakeDedupTable } from '../support/dedup-fake';
-import { SAMPLE_EVENT, SAMPLE_FINDINGS, scanEvent, TOPIC_ARN } from './scan-formatter-support';
+import { prepareHandlerTest, restoreHandlerTest, SAMPLE_EVENT, scanEvent } from './scan-formatter-support';
 
 const sns = mockClient(SNSClient);
 const inspector = mockClient(Inspector2Client);
 const table = fakeDedupTable();
-const ENV = process.env;
 const TABLE = 'scan-dedup-table';
 const KEY = `scan#${SAMPLE_EVENT.id}`;
 let logs: any[] = [];
 
 beforeEach(() => {
-  sns.reset();
-  inspector.reset();
   table.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  inspector.on(ListFindingsCommand).resolves(SAMPLE_FINDINGS);
-  process.env = { ...ENV, TOPIC_ARN, DEDUP_TABLE: TABLE, DEDUP_TTL_SECONDS: '3600' };
-  logs = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((line: any) => {
-    logs.push(JSON.parse(String(line)));
-    return true;
-  });
+  logs = prepareHandlerTest({ sns, inspector }, { DEDUP_TABLE: TABLE, DEDUP_TTL_SECONDS: '3600' });
 });
 
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env = ENV;
-});
+afterEach(restoreHandlerTest);
 
 const messages = () => logs.map((l) => l.message);
 

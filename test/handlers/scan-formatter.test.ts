@@ -2,30 +2,17 @@ import { AccessDeniedException, Inspector2Client, ListFindingsCommand, Throttlin
 import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/scan-formatter';
-import { DIGEST, finding, SAMPLE_EVENT, SAMPLE_FINDINGS, scanEvent, TOPIC_ARN } from './scan-formatter-support';
+import { DIGEST, finding, prepareHandlerTest, restoreHandlerTest, SAMPLE_EVENT, scanEvent, TOPIC_ARN } from './scan-formatter-support';
 
 const sns = mockClient(SNSClient);
 const inspector = mockClient(Inspector2Client);
-const ENV = process.env;
 let logs: any[] = [];
 
 beforeEach(() => {
-  sns.reset();
-  inspector.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  inspector.on(ListFindingsCommand).resolves(SAMPLE_FINDINGS);
-  process.env = { ...ENV, TOPIC_ARN };
-  logs = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((line: any) => {
-    logs.push(JSON.parse(String(line)));
-    return true;
-  });
+  logs = prepareHandlerTest({ sns, inspector });
 });
 
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env = ENV;
-});
+afterEach(restoreHandlerTest);
 
 /** The one Publish input of the invocation. */
 function published(): PublishCommandInput {

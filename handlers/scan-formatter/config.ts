@@ -1,4 +1,5 @@
 import Mustache from 'mustache';
+import { ConfigurationError as SharedConfigurationError, TABLE_NAME, TOPIC_ARN } from '../shared/env';
 import { isSeverity, Severity, SEVERITIES } from './severity';
 
 /** Most findings a mail lists (one ListFindings page). */
@@ -31,20 +32,15 @@ export interface ScanFormatterConfig {
   readonly dedupTtlSeconds: number;
 }
 
-/** Thrown for a bad environment variable. The message names the variable, shows the value and says the fix. */
-export class ConfigurationError extends Error {
+/** The shared {@link SharedConfigurationError}, naming the ScanNotifier construct as the one that sets the variables. */
+export class ConfigurationError extends SharedConfigurationError {
   constructor(variable: string, value: string | undefined, expected: string) {
-    const shown = value === undefined ? 'is not set' : `is ${JSON.stringify(value.length > 200 ? value.slice(0, 197) + '...' : value)}`;
-    super(`Invalid configuration: environment variable ${variable} ${shown}; ${expected}. The ScanNotifier construct sets it: fix the construct's props, or the variable if you set it by hand.`);
-    this.name = 'ConfigurationError';
+    super(variable, value, expected, 'ScanNotifier');
   }
 }
 
 /** How long an event id is remembered when DEDUP_TTL_SECONDS is not set: one day. */
 export const DEFAULT_DEDUP_TTL_SECONDS = 24 * 3600;
-
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 function template(env: NodeJS.ProcessEnv, variable: string): string | undefined {
   const text = env[variable];

@@ -10,8 +10,10 @@ export class ConfigurationError extends Error {
   }
 }
 
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+/** The ARN of a standard (not FIFO) SNS topic. */
+export const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** A DynamoDB table name. */
+export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** A reader of one construct's environment variables. */
 export class Env {

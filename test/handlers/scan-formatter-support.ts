@@ -9,6 +9,18 @@ export const SAMPLE_FINDINGS = JSON.parse(fs.readFileSync(path.join(__dirname, '
 export const TOPIC_ARN = 'arn:aws:sns:us-east-2:123456789012:scan-notifications';
 export const DIGEST = 'sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77e5EXAMPLE';
 
+/** The ListFindings input the handler sends for the sample event with the default TOP_FINDINGS. */
+export const SAMPLE_LIST_FINDINGS_INPUT = {
+  filterCriteria: {
+    awsAccountId: [{ comparison: 'EQUALS', value: '123456789012' }],
+    ecrImageRepositoryName: [{ comparison: 'EQUALS', value: 'amazon/amazon-ecs-sample' }],
+    ecrImageHash: [{ comparison: 'EQUALS', value: DIGEST }],
+    findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
+  },
+  sortCriteria: { field: 'SEVERITY', sortOrder: 'DESC' },
+  maxResults: 5,
+};
+
 /** The sample event with `detail` fields replaced (undefined removes a field) and top-level fields replaced. */
 export function scanEvent(detail: Record<string, unknown> = {}, top: Record<string, unknown> = {}): any {
   const event = JSON.parse(JSON.stringify(SAMPLE_EVENT));

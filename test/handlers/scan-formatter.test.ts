@@ -2,7 +2,7 @@ import { AccessDeniedException, Inspector2Client, ListFindingsCommand, Throttlin
 import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/scan-formatter';
-import { DIGEST, finding, prepareHandlerTest, restoreHandlerTest, SAMPLE_EVENT, scanEvent, TOPIC_ARN } from './scan-formatter-support';
+import { DIGEST, finding, prepareHandlerTest, restoreHandlerTest, SAMPLE_EVENT, SAMPLE_LIST_FINDINGS_INPUT, scanEvent, TOPIC_ARN } from './scan-formatter-support';
 
 const sns = mockClient(SNSClient);
 const inspector = mockClient(Inspector2Client);
@@ -102,16 +102,7 @@ describe('the sample event', () => {
     await handler(SAMPLE_EVENT);
     const calls = inspector.commandCalls(ListFindingsCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0].args[0].input).toEqual({
-      filterCriteria: {
-        awsAccountId: [{ comparison: 'EQUALS', value: '123456789012' }],
-        ecrImageRepositoryName: [{ comparison: 'EQUALS', value: 'amazon/amazon-ecs-sample' }],
-        ecrImageHash: [{ comparison: 'EQUALS', value: DIGEST }],
-        findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
-      },
-      sortCriteria: { field: 'SEVERITY', sortOrder: 'DESC' },
-      maxResults: 5,
-    });
+    expect(calls[0].args[0].input).toEqual(SAMPLE_LIST_FINDINGS_INPUT);
   });
 
   test('the body is plain text: no HTML escaping, no quoted lines, no leftover tags', async () => {

@@ -6,7 +6,7 @@
 import { execFile, execFileSync } from 'child_process';
 import * as path from 'path';
 import { FakeAws, FakeRequest } from '../support/fake-aws';
-import { DIGEST, SAMPLE_EVENT, SAMPLE_FINDINGS, scanEvent } from '../handlers/scan-formatter-support';
+import { SAMPLE_EVENT, SAMPLE_FINDINGS, SAMPLE_LIST_FINDINGS_INPUT, scanEvent } from '../handlers/scan-formatter-support';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'dist', 'handlers', 'scan-formatter', 'index.js');
@@ -99,16 +99,7 @@ test('the sample event: one signed ListFindings JSON request, one signed SNS Pub
   expect(list.path).toBe('/findings/list');
   expect(list.headers['content-type']).toBe('application/json');
   expect(list.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKEFAKE\/\d{8}\/us-east-1\/inspector2\/aws4_request/);
-  expect(list.json).toEqual({
-    filterCriteria: {
-      awsAccountId: [{ comparison: 'EQUALS', value: '123456789012' }],
-      ecrImageRepositoryName: [{ comparison: 'EQUALS', value: 'amazon/amazon-ecs-sample' }],
-      ecrImageHash: [{ comparison: 'EQUALS', value: DIGEST }],
-      findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
-    },
-    sortCriteria: { field: 'SEVERITY', sortOrder: 'DESC' },
-    maxResults: 5,
-  });
+  expect(list.json).toEqual(SAMPLE_LIST_FINDINGS_INPUT);
 
   const [publish] = only('sns');
   expect(publish.method).toBe('POST');

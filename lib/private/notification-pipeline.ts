@@ -160,22 +160,19 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     })],
   });
 
-  const errorsAlarm = new cloudwatch.Alarm(scope, 'ErrorsAlarm', {
-    alarmDescription: props.errorsAlarmDescription,
-    metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+  // Both alarms fire on the first occurrence: one failed invocation, one event in the queue.
+  const firstOccurrence = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => new cloudwatch.Alarm(scope, id, {
+    alarmDescription,
+    metric,
     threshold: 1,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  const deadLetterAlarm = new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
-    alarmDescription: props.deadLetterAlarmDescription,
-    metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
+  const errorsAlarm = firstOccurrence('ErrorsAlarm', props.errorsAlarmDescription,
+    fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
+  const deadLetterAlarm = firstOccurrence('DeadLetterAlarm', props.deadLetterAlarmDescription,
+    deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }));
 
   return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
 }

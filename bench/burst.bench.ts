@@ -20,7 +20,7 @@
  */
 import { FakeAws } from '../test/support/fake-aws';
 import { FakeDynamoDb } from '../test/support/fake-dynamodb';
-import { BuiltHandler, FUNCTION_TIMEOUT_MS, LAMBDA_ATTEMPTS, Ledger, listFindings, loadBuiltHandler, scanEvent, seeded } from '../test/faults/support';
+import { BuiltHandler, FUNCTION_TIMEOUT_MS, LAMBDA_ATTEMPTS, Ledger, listFindings, loadBuiltHandler, scanEvent, seeded } from '../test/handlers/scan-formatter/faults/support';
 import type { BenchReport, BenchRow } from './support';
 import { quantile } from './support';
 

@@ -8,7 +8,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as cdkJson from '../cdk.json';
-import { ScanNotifier } from '../lib/scan-notifier';
+import { ScanNotifier } from '../lib/notify/scan-notifier';
 import { BenchReport, table } from './support';
 
 /** Resources of a stack with one notifier that notifies `n` repositories (0 = every repository). */

@@ -13,8 +13,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { GuardedRepository, GuardedRepositoryProps } from '../lib/guarded-repository';
-import { GuardedRepositoryFleet } from '../lib/repository-fleet';
+import { GuardedRepository, GuardedRepositoryProps } from '../lib/guard/guarded-repository';
+import { GuardedRepositoryFleet } from '../lib/guard/repository-fleet';
 import { testApp } from '../test/support/app';
 import type { BenchReport, BenchRow } from './support';
 
@@ -36,11 +36,11 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-/** The notifier, when lib/scan-notifier.ts exists and its handler bundle is built; undefined otherwise. */
+/** The notifier, when lib/notify/scan-notifier.ts exists and its handler bundle is built; undefined otherwise. */
 function notifierFactory(): ((scope: Construct) => void) | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ScanNotifier } = require('../lib/scan-notifier');
+    const { ScanNotifier } = require('../lib/notify/scan-notifier');
     const probe = new Stack(new App(), 'Probe', { env: ENV });
     new ScanNotifier(probe, 'Notifier', {});
     return (scope) => new ScanNotifier(scope, 'Notifier', {});

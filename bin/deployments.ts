@@ -1,14 +1,14 @@
 import { App, Stack } from 'aws-cdk-lib';
 import {
   ACCOUNT_ID, EMAIL_PATTERN, HUB_NAME, ORGANIZATION_ID, REPOSITORY_NAME_PATTERN, TOPIC_ARN, isIpOrCidr, matchesPattern,
-} from '../lib/private/deployment-values';
+} from '../lib/deploy/private/deployment-values';
 import { isVpcEndpointId } from '../lib/private/validation';
-import { ScanEventForwarderStack } from '../lib/scan-event-forwarder';
-import { ScanGuardHubStack } from '../lib/scan-guard-hub';
-import { ScanGuardLaunchRoleStack } from '../lib/scan-guard-launch-role';
-import { ScanGuardPortfolio } from '../lib/scan-guard-portfolio';
-import { ScanGuardSpokeStack } from '../lib/scan-guard-spoke';
-import { Severity } from '../lib/severity';
+import { ScanEventForwarderStack } from '../lib/deploy/scan-event-forwarder';
+import { ScanGuardHubStack } from '../lib/deploy/scan-guard-hub';
+import { ScanGuardLaunchRoleStack } from '../lib/deploy/scan-guard-launch-role';
+import { ScanGuardPortfolio } from '../lib/deploy/scan-guard-portfolio';
+import { ScanGuardSpokeStack } from '../lib/deploy/scan-guard-spoke';
+import { Severity } from '../lib/notify/severity';
 
 /** The values `npx cdk synth` uses when no context value is given. */
 export const SAMPLE_CONTEXT = {

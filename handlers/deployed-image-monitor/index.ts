@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import body from '../../templates/image-policy-alert.en.mustache';
-import { checkImage, parseImage, PolicyConfig } from '../../lib/private/image-reference';
+import { checkImage, parseImage, PolicyConfig } from '../../lib/policy/private/image-reference';
 import { AlertDeps, AlertOutcome, publishOnce } from '../shared/alert';
 import { dynamoDedupStore } from '../shared/dedup';
 import { Env } from '../shared/env';

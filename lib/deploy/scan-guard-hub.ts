@@ -1,0 +1,234 @@
+import { Annotations, CfnOutput, Stack, StackProps, Token } from 'aws-cdk-lib';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { DeployedImageMonitor } from '../policy/deployed-image-monitor';
+import { EnhancedScanning, EnhancedScanningProps } from '../guard/enhanced-scanning';
+import { GuardTamperAlerts } from '../policy/guard-tamper-alerts';
+import { ImagePolicy } from '../policy/image-policy';
+import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParameterName, validateValue } from './private/deployment-values';
+import { validateEach } from '../private/validation';
+import { ScanNotifier } from '../notify/scan-notifier';
+import { ScanNotifierProps } from '../notify/scan-notifier-props';
+
+/** Properties of a {@link ScanGuardHubStack}. */
+export interface ScanGuardHubStackProps extends StackProps {
+  /**
+   * Name of the hub, the middle of the SSM parameter that holds its topic ARN:
+   * `/cdk-ecr-scan-guard/<hubName>/topic-arn`. Spokes read `default` unless told otherwise.
+   *
+   * @default 'default'
+   */
+  readonly hubName?: string;
+
+  /**
+   * Settings of the scan notifier (topic, locale, templates, minimum severity, ...).
+   * Leave `repositories` out: a hub notifies every repository, and spokes filter by name.
+   *
+   * @default - a ScanNotifier with its defaults
+   */
+  readonly notifier?: ScanNotifierProps;
+
+  /**
+   * A topic the hub's alarms (function errors, dead-lettered events of the notifier, the tamper
+   * alerts and the image monitor) publish to, for the team that runs the hub. It must accept CloudWatch alarms: unencrypted, or encrypted with a
+   * customer managed key whose policy lets `cloudwatch.amazonaws.com` use it.
+   *
+   * @default - the alarms have no action: route the `errorsAlarm` and `deadLetterAlarm` of `notifier`, `tamperAlerts` and `imageMonitor` yourself
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Turn on ECR enhanced scanning and Amazon Inspector in the hub's account and region.
+   * Set it to false when another stack (or a delegated administrator) already owns the
+   * account's registry scanning configuration.
+   *
+   * @default true
+   */
+  readonly enhancedScanning?: boolean;
+
+  /**
+   * Settings of the enhanced scanning, with `enhancedScanning`.
+   *
+   * @default - continuous scanning of every repository
+   */
+  readonly scanning?: EnhancedScanningProps;
+
+  /**
+   * Alert on the hub topic (`kind` = `tamper`) when someone weakens a guarded registry in the
+   * hub's account and region: repository policy, tag mutability, scanning or lifecycle changes,
+   * repository deletion, Inspector being disabled. Deployments by the stack's CloudFormation
+   * execution role are left out.
+   *
+   * @default true
+   */
+  readonly tamperAlerts?: boolean;
+
+  /**
+   * Principals whose guard changes are expected and raise no tamper alert (for example the
+   * role that deploys spokes), with `*` and `?` allowed in the name.
+   *
+   * @default - only the hub stack's CloudFormation execution role
+   */
+  readonly tamperAlertIgnoredPrincipalArns?: string[];
+
+  /**
+   * Check the images ECS tasks of the hub's account actually run against this policy, and
+   * alert on the hub topic (`kind` = `image-policy`) once per task that runs a rejected image.
+   *
+   * @default - no deployed-image monitor
+   */
+  readonly imagePolicy?: ImagePolicy;
+
+  /**
+   * An AWS Organizations id (`o-...`). Every account of the organisation may then put events
+   * on the hub's default event bus (for the member-account `ScanEventForwarder`) and subscribe
+   * to the hub topic (for spokes in member accounts), matched with `aws:PrincipalOrgID`.
+   *
+   * @default - no organisation is admitted
+   */
+  readonly organizationId?: string;
+
+  /**
+   * Accounts that may put events on the hub's default bus and subscribe to the hub topic,
+   * beside or instead of an organisation.
+   *
+   * @default - no other account is admitted
+   */
+  readonly memberAccountIds?: string[];
+}
+
+/**
+ * The hub of a hub-and-spoke deployment, one per account and region: the `ScanNotifier`
+ * (topic, formatter, dead-letter queue, alarms), `EnhancedScanning`, `GuardTamperAlerts`
+ * (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
+ * `/cdk-ecr-scan-guard/<hubName>/topic-arn` that holds the topic ARN, where spokes find it.
+ * With `organizationId` or `memberAccountIds`, the hub's default event bus admits the
+ * scan events other accounts forward, and the topic admits their spokes' subscriptions.
+ */
+export class ScanGuardHubStack extends Stack {
+  /** The SSM parameter name that holds the topic ARN of the hub named `hubName`. */
+  public static topicArnParameterName(hubName: string = DEFAULT_HUB_NAME): string {
+    return topicArnParameterName(hubName);
+  }
+
+  /** The scan notifier. */
+  public readonly notifier: ScanNotifier;
+
+  /** The enhanced scanning configuration, unless `enhancedScanning` is false. */
+  public readonly scanning?: EnhancedScanning;
+
+  /** The tamper alerts, unless `tamperAlerts` is false. */
+  public readonly tamperAlerts?: GuardTamperAlerts;
+
+  /** The deployed-image monitor, with `imagePolicy`. */
+  public readonly imageMonitor?: DeployedImageMonitor;
+
+  /** The SSM parameter that holds the topic ARN. */
+  public readonly topicArnParameter: ssm.StringParameter;
+
+  /** The statements added to the default event bus policy, one per kind of admitted principal. */
+  public readonly eventBusPolicies: events.CfnEventBusPolicy[] = [];
+
+  constructor(scope: Construct, id: string, props: ScanGuardHubStackProps = {}) {
+    super(scope, id, {
+      description: 'cdk-ecr-scan-guard hub: scan notifier, enhanced scanning and the topic spokes subscribe to',
+      ...props,
+    });
+    const hubName = props.hubName ?? DEFAULT_HUB_NAME;
+    validateValue('hubName', hubName, (v) => HUB_NAME.test(v), 'a name of 1 to 128 letters, digits, "_", "." or "-", such as "default" or "prod"');
+    validateValue('organizationId', props.organizationId, (v) => ORGANIZATION_ID.test(v), 'an AWS Organizations id such as "o-a1b2c3d4e5"');
+    validateEach('memberAccountIds', props.memberAccountIds, (v) => ACCOUNT_ID.test(v), 'a 12-digit AWS account id such as "222222222222"');
+    if (props.notifier?.repositories?.length) {
+      Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:hubRepositories',
+        'notifier.repositories limits the hub to those repositories, so spokes of other repositories get no mail. '
+        + 'Leave it out on a hub: each spoke filters its own repository with a subscription filter policy.');
+    }
+
+    this.notifier = new ScanNotifier(this, 'Notifier', props.notifier);
+    if (props.tamperAlerts ?? true) {
+      this.tamperAlerts = new GuardTamperAlerts(this, 'TamperAlerts', {
+        topic: this.notifier.topic,
+        ignoredPrincipalArns: props.tamperAlertIgnoredPrincipalArns,
+      });
+    } else if (props.tamperAlertIgnoredPrincipalArns) {
+      throw new Error('tamperAlertIgnoredPrincipalArns is set while tamperAlerts is false: drop one of them.');
+    }
+    if (props.imagePolicy) {
+      this.imageMonitor = new DeployedImageMonitor(this, 'ImageMonitor', { policy: props.imagePolicy, topic: this.notifier.topic });
+    }
+    if (props.alarmTopic) {
+      const action = new cwActions.SnsAction(props.alarmTopic);
+      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor]) {
+        owner?.errorsAlarm.addAlarmAction(action);
+        owner?.deadLetterAlarm.addAlarmAction(action);
+      }
+    }
+    if (props.enhancedScanning ?? true) {
+      this.scanning = new EnhancedScanning(this, 'Scanning', props.scanning);
+    }
+
+    const parameterName = topicArnParameterName(hubName);
+    this.topicArnParameter = new ssm.StringParameter(this, 'TopicArnParameter', {
+      parameterName,
+      stringValue: this.notifier.topic.topicArn,
+      description: `ARN of the cdk-ecr-scan-guard hub topic "${hubName}": spokes subscribe to it.`,
+    });
+
+    this.admitMembers(hubName, props);
+
+    new CfnOutput(this, 'TopicArn', { value: this.notifier.topic.topicArn, description: 'The hub topic spokes subscribe to.' });
+    new CfnOutput(this, 'TopicArnParameterName', { value: parameterName, description: 'The SSM parameter that holds the topic ARN.' });
+  }
+
+  private admitMembers(hubName: string, props: ScanGuardHubStackProps): void {
+    const admitted: Array<{ id: string; principals: iam.IPrincipal[]; conditions?: Record<string, unknown> }> = [];
+    if (props.organizationId) {
+      admitted.push({
+        id: 'Organization',
+        principals: [new iam.AnyPrincipal()],
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+      });
+    }
+    const accounts = [...new Set(props.memberAccountIds ?? [])];
+    if (accounts.some((a) => !Token.isUnresolved(this.account) && a === this.account)) {
+      Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:hubInMemberAccounts',
+        `memberAccountIds contains the hub's own account ${this.account}, which needs no admission: remove it.`);
+    }
+    if (accounts.length) {
+      admitted.push({ id: 'Accounts', principals: accounts.map((a) => new iam.AccountPrincipal(a)) });
+    }
+    if (admitted.length === 0) return;
+
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
+    for (const { id, principals, conditions } of admitted) {
+      const sid = `ScanGuard-${hubName}-${id}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+      this.eventBusPolicies.push(new events.CfnEventBusPolicy(this, `${id}PutEvents`, {
+        eventBusName: defaultBus.eventBusName,
+        statementId: sid,
+        statement: new iam.PolicyStatement({
+          sid,
+          principals,
+          actions: ['events:PutEvents'],
+          resources: [defaultBus.eventBusArn],
+          conditions,
+        }).toStatementJson(),
+      }));
+      const added = this.notifier.topic.addToResourcePolicy(new iam.PolicyStatement({
+        sid: `${id}Subscribe`,
+        principals,
+        actions: ['sns:Subscribe'],
+        resources: [this.notifier.topic.topicArn],
+        conditions,
+      }));
+      if (!added.statementAdded) {
+        Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:importedHubTopic',
+          'notifier.topic is imported, so the hub cannot let member accounts subscribe to it: add an sns:Subscribe statement '
+          + 'for them to the topic policy where the topic is defined.');
+      }
+    }
+  }
+}

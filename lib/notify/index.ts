@@ -1,0 +1,3 @@
+export * from './severity';
+export * from './scan-notifier-props';
+export * from './scan-notifier';

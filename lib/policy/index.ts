@@ -1,0 +1,4 @@
+export * from './image-policy';
+export * from './image-policy-aspect';
+export * from './deployed-image-monitor';
+export * from './guard-tamper-alerts';

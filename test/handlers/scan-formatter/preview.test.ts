@@ -1,0 +1,41 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { scanEvent } from './support';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+/** Runs `npm run preview -- ...args` (ts-node on scripts/preview.ts), with no AWS access at all. */
+function preview(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'scripts/preview.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', ...env },
+    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test('without arguments it prints the subject, the attributes and the body of the built-in sample', async () => {
+  const { code, stdout } = await preview([]);
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^Subject: \[Inspector\] CRITICAL 7 HIGH 61 MEDIUM 62 - amazon\/amazon-ecs-sample:latest\n/);
+  expect(stdout).toContain('Attributes: kind=scan severity=CRITICAL repository=amazon/amazon-ecs-sample account=123456789012\n');
+  expect(stdout).toContain('Worst 5 findings\n  - CRITICAL CVE-2023-38545 (score 9.8)\n');
+});
+
+test('an event file, the Japanese locale, and a MIN_SEVERITY that skips it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preview-'));
+  const file = path.join(dir, 'event.json');
+  fs.writeFileSync(file, JSON.stringify(scanEvent({ 'image-tags': [], 'finding-severity-counts': { MEDIUM: 2, TOTAL: 5 } })));
+  const ja = await preview([file, '--locale', 'ja']);
+  expect(ja.code).toBe(0);
+  expect(ja.stdout).toContain('Subject: [Inspector] MEDIUM 2 - amazon/amazon-ecs-sample@sha256:36c7b282abd0\n');
+  expect(ja.stdout).toContain('タグ:            タグなし');
+  expect(ja.stdout).toContain('findings: none (pass --findings <ListFindings response.json>)');
+  const skipped = await preview([file], { MIN_SEVERITY: 'HIGH' });
+  expect(skipped.stdout).toBe('No mail would be sent: no finding at or above MIN_SEVERITY HIGH (CRITICAL 0, HIGH 0, MEDIUM 2, TOTAL 5).\n');
+  const invalid = await preview([path.join(dir, 'missing.json')]);
+  expect(invalid.code).toBe(1);
+  expect(invalid.stderr).toMatch(/^preview: ENOENT/);
+});

@@ -18,7 +18,7 @@ const MEMBER = '222222222222';
 const ORG = 'o-a1b2c3d4e5';
 
 // The documented sample event, as it appears in a member account.
-const sample = JSON.parse(fs.readFileSync(path.join('/work/shared/samples/inspector2-scan.json'), 'utf8'));
+const sample = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'inspector2-scan.json'), 'utf8'));
 const memberEvent = JSON.parse(JSON.stringify(sample).split(sample.account).join(MEMBER).split(sample.region).join(TEST_ENV.region));
 
 // One app with the hub and a member account's forwarder, synthesized once.

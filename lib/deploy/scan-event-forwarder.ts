@@ -39,8 +39,8 @@ export interface ScanEventForwarderProps {
 }
 
 /**
- * Runs in a member account: sends the account's `Inspector2 Scan` events (which stay in the
- * account and region where the image lives) to the hub account's event bus, where the hub's
+ * Runs in a member account: sends the account's `Inspector2 Scan` events of ECR images (which
+ * stay in the account and region where the image lives) to the hub account's event bus, where the hub's
  * notifier formats them. Events keep their `account` field, so the notifications' `account`
  * attribute names the member account. The construct creates no asset and no function.
  */

@@ -1,3 +1,4 @@
+import { findingConsoleLink } from '../../../handlers/shared/console';
 import { findingPartials } from '../../../handlers/shared/finding-templates';
 import {
   findingPayload, formatEpss, formatEpssPercent, packageVersions, toFindingView,
@@ -216,5 +217,16 @@ describe('helpers', () => {
     expect(parseFindingTime(new Date(NaN))).toBeUndefined();
     expect(displayFindingTime('yesterday')).toBe('yesterday');
     expect(displayFindingTime(undefined)).toBe('');
+  });
+});
+
+describe('console links', () => {
+  test('a finding in each partition, and the fallback for an ARN without a region', () => {
+    expect(findingConsoleLink('arn:aws-cn:inspector2:cn-north-1:123456789012:finding/abc')).toBe(
+      'https://cn-north-1.console.amazonaws.cn/inspector/v2/home?region=cn-north-1#/findings/details/arn%3Aaws-cn%3Ainspector2%3Acn-north-1%3A123456789012%3Afinding%2Fabc');
+    expect(findingConsoleLink('arn:aws-us-gov:inspector2:us-gov-west-1:123456789012:finding/abc')).toMatch(/^https:\/\/console\.amazonaws-us-gov\.com\/inspector\/v2\/home\?region=us-gov-west-1#/);
+    expect(findingConsoleLink('finding/abc', { partition: 'aws', region: 'eu-west-1' })).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/inspector\/v2\/home\?region=eu-west-1#\/findings\/details\/finding%2Fabc$/);
+    expect(findingConsoleLink('finding/abc')).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\//);
+    expect(toFindingView({ findingArn: 'arn:aws:inspector2::123456789012:finding/x' }, { region: 'ap-northeast-1' }).link).toMatch(/^https:\/\/ap-northeast-1\./);
   });
 });

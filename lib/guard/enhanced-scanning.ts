@@ -76,7 +76,11 @@ const MAX_FILTERS_PER_RULE = 100;
  * `EnhancedScanning` per account and region; a second one in the same stack is an error.
  */
 export class EnhancedScanning extends Construct {
-  /** Whether `x` is an `EnhancedScanning`, even from another copy of this library. */
+  /**
+   * Whether `x` is an `EnhancedScanning`, even from another copy of this library.
+   *
+   * @param x any object
+   */
   public static isEnhancedScanning(x: unknown): x is EnhancedScanning {
     return typeof x === 'object' && x !== null && ENHANCED_SCANNING_SYMBOL in x;
   }

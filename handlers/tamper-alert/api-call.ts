@@ -85,7 +85,7 @@ export function actorOf(config: TamperConfig, call: ApiCall): Actor {
 }
 
 /** Request parameters that name the changed resource, by service, most specific first. */
-const RESOURCE_FIELDS = ['repositoryName', 'topicArn', 'subscriptionArn', 'functionName', 'tableName', 'rule', 'name', 'names', 'filterArn', 'accountId', 'trailName'];
+const RESOURCE_FIELDS = ['repositoryName', 'ecrRepositoryPrefix', 'prefix', 'topicArn', 'subscriptionArn', 'functionName', 'tableName', 'rule', 'name', 'names', 'filterArn', 'accountId', 'trailName'];
 
 /** The resource the call changed, as the request names it, or undefined for a registry- or account-wide call. Pure. */
 export function resourceOf(call: ApiCall): string | undefined {

@@ -66,58 +66,35 @@ export interface ProtectedKind {
 
 const ARN_PREFIX_CHARS = 80;
 
+/** The resource named as it is: the request carries exactly this name or ARN. */
+const exactly = (ref: string): unknown[] => [ref];
+
+/** A kind of resource of one service (`source` `aws.<service>`, `eventSource` `<service>.amazonaws.com`). */
+function kind(id: string, what: string, service: string, eventName: ProtectedKind['eventName'], field: string, maxRefChars: number,
+  matchers: (ref: string) => unknown[] = exactly): ProtectedKind {
+  return { id, what, source: `aws.${service}`, eventSource: `${service}.amazonaws.com`, eventName, field, matchers, maxRefChars };
+}
+
 /** Kinds of resources the library protects, by the name or ARN each call's request carries. */
 export const PROTECTED_KINDS = {
-  topic: {
-    id: 'Topic', what: 'SNS topic attributes (policy, encryption, delivery) and deletion', source: 'aws.sns', eventSource: 'sns.amazonaws.com',
-    eventName: ['SetTopicAttributes', 'DeleteTopic', 'AddPermission', 'RemovePermission'],
-    field: 'topicArn', matchers: (arn: string) => [arn], maxRefChars: ARN_PREFIX_CHARS + 256,
-  },
-  subscription: {
-    // A subscription ARN is the topic ARN, a colon and a UUID.
-    id: 'Subscription', what: 'subscriptions of the SNS topics (removal, filter policy)', source: 'aws.sns', eventSource: 'sns.amazonaws.com',
-    eventName: ['Unsubscribe', 'SetSubscriptionAttributes'],
-    field: 'subscriptionArn', matchers: (arn: string) => [{ prefix: `${arn}:` }], maxRefChars: ARN_PREFIX_CHARS + 256,
-  },
-  function: {
-    // FunctionName may be the name, the ARN or a partial ARN ("111111111111:function:name"), qualified or not.
-    id: 'Function', what: 'Lambda function code, configuration, concurrency and deletion', source: 'aws.lambda', eventSource: 'lambda.amazonaws.com',
-    eventName: [{ prefix: 'UpdateFunctionCode' }, { prefix: 'UpdateFunctionConfiguration' }, { prefix: 'PutFunctionConcurrency' },
-      { prefix: 'DeleteFunction' }],
-    field: 'functionName', matchers: (name: string) => [name, { suffix: `:function:${name}` }, { wildcard: `*:function:${name}:*` }], maxRefChars: 64,
-  },
-  rule: {
-    id: 'Rule', what: 'EventBridge rules (disabling, deletion, pattern)', source: 'aws.events', eventSource: 'events.amazonaws.com',
-    eventName: ['DisableRule', 'DeleteRule', 'PutRule'],
-    field: 'name', matchers: (name: string) => [name], maxRefChars: 64,
-  },
-  ruleTargets: {
-    id: 'RuleTargets', what: 'targets of the EventBridge rules', source: 'aws.events', eventSource: 'events.amazonaws.com',
-    eventName: ['RemoveTargets', 'PutTargets'],
-    field: 'rule', matchers: (name: string) => [name], maxRefChars: 64,
-  },
-  table: {
-    // TableName may be the name or the ARN.
-    id: 'Table', what: 'DynamoDB table deletion', source: 'aws.dynamodb', eventSource: 'dynamodb.amazonaws.com',
-    eventName: ['DeleteTable'],
-    field: 'tableName', matchers: (name: string) => [name, { suffix: `:table/${name}` }], maxRefChars: 255,
-  },
-  parameter: {
-    id: 'Parameter', what: 'SSM parameter values and deletion', source: 'aws.ssm', eventSource: 'ssm.amazonaws.com',
-    eventName: ['PutParameter', 'DeleteParameter', 'LabelParameterVersion'],
-    field: 'name', matchers: (name: string) => [name], maxRefChars: 1011,
-  },
-  parameters: {
-    id: 'Parameters', what: 'SSM parameters deleted in batches', source: 'aws.ssm', eventSource: 'ssm.amazonaws.com',
-    eventName: ['DeleteParameters'],
-    field: 'names', matchers: (name: string) => [name], maxRefChars: 1011,
-  },
-  repository: {
-    id: 'Repository', what: 'images and lifecycle policies of guarded ECR repositories', source: 'aws.ecr', eventSource: 'ecr.amazonaws.com',
-    eventName: ECR_IMAGE_CALLS,
-    field: 'repositoryName', matchers: (name: string) => [name], maxRefChars: 256,
-  },
-} satisfies Record<string, ProtectedKind>;
+  topic: kind('Topic', 'SNS topic attributes (policy, encryption, delivery) and deletion', 'sns',
+    ['SetTopicAttributes', 'DeleteTopic', 'AddPermission', 'RemovePermission'], 'topicArn', ARN_PREFIX_CHARS + 256),
+  // A subscription ARN is the topic ARN, a colon and a UUID.
+  subscription: kind('Subscription', 'subscriptions of the SNS topics (removal, filter policy)', 'sns',
+    ['Unsubscribe', 'SetSubscriptionAttributes'], 'subscriptionArn', ARN_PREFIX_CHARS + 256, (arn) => [{ prefix: `${arn}:` }]),
+  // FunctionName may be the name, the ARN or a partial ARN ("111111111111:function:name"), qualified or not;
+  // CloudTrail appends the API version to Lambda's event names (UpdateFunctionCode20150331v2).
+  function: kind('Function', 'Lambda function code, configuration, concurrency and deletion', 'lambda',
+    [{ prefix: 'UpdateFunctionCode' }, { prefix: 'UpdateFunctionConfiguration' }, { prefix: 'PutFunctionConcurrency' }, { prefix: 'DeleteFunction' }],
+    'functionName', 64, (name) => [name, { suffix: `:function:${name}` }, { wildcard: `*:function:${name}:*` }]),
+  rule: kind('Rule', 'EventBridge rules (disabling, deletion, pattern)', 'events', ['DisableRule', 'DeleteRule', 'PutRule'], 'name', 64),
+  ruleTargets: kind('RuleTargets', 'targets of the EventBridge rules', 'events', ['RemoveTargets', 'PutTargets'], 'rule', 64),
+  // TableName may be the name or the ARN.
+  table: kind('Table', 'DynamoDB table deletion', 'dynamodb', ['DeleteTable'], 'tableName', 255, (name) => [name, { suffix: `:table/${name}` }]),
+  parameter: kind('Parameter', 'SSM parameter values and deletion', 'ssm', ['PutParameter', 'DeleteParameter', 'LabelParameterVersion'], 'name', 1011),
+  parameters: kind('Parameters', 'SSM parameters deleted in batches', 'ssm', ['DeleteParameters'], 'names', 1011),
+  repository: kind('Repository', 'images and lifecycle policies of guarded ECR repositories', 'ecr', ECR_IMAGE_CALLS, 'repositoryName', 256),
+};
 
 /** The event pattern of calls of one kind, on the given resources (every resource when `refs` is empty). */
 export function protectedKindPattern(kind: ProtectedKind, refs: readonly string[]): Record<string, unknown> {

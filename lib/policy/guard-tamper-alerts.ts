@@ -10,7 +10,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { addPipelineRule, createNotificationPipeline, validateDedupTtl } from '../notify/notification-pipeline';
+import {
+  addPipelineRule, createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions,
+} from '../notify/notification-pipeline';
+import { INotificationPipeline, NotificationPipelineOptions } from '../notify/notification-pipeline-options';
 import { Severity } from '../notify/severity';
 import { deploymentRoleArn } from '../private/guard-statements';
 import { isNarrowPrincipalPattern, validateEach } from '../private/validation';
@@ -20,7 +23,7 @@ import {
 } from './private/tamper-calls';
 
 /** Properties of a `GuardTamperAlerts`. */
-export interface GuardTamperAlertsProps {
+export interface GuardTamperAlertsProps extends NotificationPipelineOptions {
   /**
    * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the
    * same message attributes as scan notifications (`kind` is `tamper`), so subscription filter
@@ -63,13 +66,6 @@ export interface GuardTamperAlertsProps {
    * @default Duration.days(2)
    */
   readonly dedupTtl?: Duration;
-
-  /**
-   * How long the function's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -98,7 +94,7 @@ export interface GuardTamperAlertsProps {
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
  */
-export class GuardTamperAlerts extends Construct {
+export class GuardTamperAlerts extends Construct implements INotificationPipeline {
   /** The ECR calls alerted on any repository or the registry, as CloudTrail names them. */
   public static readonly ECR_CALLS: string[] = [...ECR_CALLS];
 
@@ -157,6 +153,7 @@ export class GuardTamperAlerts extends Construct {
       'an IAM role or user ARN such as "arn:aws:iam::111111111111:role/platform-admin", or "arn:aws:iam::111111111111:root"; '
       + '"*" and "?" only after at least one character of the name ("role/platform-*", never "role/*"), so no pattern matches everyone');
     validateDedupTtl('dedupTtl', props.dedupTtl);
+    validatePipelineOptions(props);
 
     const deploymentRoles = (props.deploymentRoles ?? []).map((r) => r.roleArn);
     if (!props.deploymentRoles) {
@@ -184,7 +181,9 @@ export class GuardTamperAlerts extends Construct {
         SEVERITY: props.severity ?? Severity.HIGH,
       },
       dedupTtl: props.dedupTtl ?? Duration.days(2),
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
       errorsAlarmDescription: 'The guard tamper alert function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
       deadLetterAlarmDescription: 'A tamper alert could not be sent: its CloudTrail event is in the dead-letter queue, ready to replay.',
     });
@@ -223,6 +222,8 @@ export class GuardTamperAlerts extends Construct {
    * delivery policy) and permissions (`SetTopicAttributes`, `AddPermission`, `RemovePermission`),
    * its deletion (`DeleteTopic`), and its subscriptions being removed or refiltered
    * (`Unsubscribe`, `SetSubscriptionAttributes`).
+   *
+   * @param topic a topic the library publishes to or subscribes from
    */
   public protectTopic(topic: sns.ITopic): void {
     this.protect('topic', topic.topicArn);
@@ -234,19 +235,29 @@ export class GuardTamperAlerts extends Construct {
    * `UpdateFunctionConfiguration`, `PutFunctionConcurrency` (0 stops it), `DeleteFunction`
    * (and `DeleteFunctionConcurrency`, ...: every call whose name starts with those), whether the
    * call names the function by name, ARN or partial ARN.
+   *
+   * @param fn a function of the library
    */
   public protectFunction(fn: lambda.IFunction): void {
     this.protect('function', fn.functionName);
   }
 
-  /** Alerts on `DisableRule`, `DeleteRule`, `PutRule`, `RemoveTargets` and `PutTargets` on a rule of the library. */
+  /**
+   * Alerts on `DisableRule`, `DeleteRule`, `PutRule`, `RemoveTargets` and `PutTargets` on a rule of the library.
+   *
+   * @param rule a rule that feeds a function of the library
+   */
   public protectRule(rule: events.IRule): void {
     const name = this.ownRuleNames.get(rule) ?? rule.ruleName;
     this.protect('rule', name);
     this.protect('ruleTargets', name);
   }
 
-  /** Alerts on `DeleteTable` on a table of the library (named by name or ARN). */
+  /**
+   * Alerts on `DeleteTable` on a table of the library (named by name or ARN).
+   *
+   * @param table a table of the library, such as a dedup table
+   */
   public protectTable(table: dynamodb.ITable): void {
     this.protect('table', table.tableName);
   }
@@ -254,6 +265,8 @@ export class GuardTamperAlerts extends Construct {
   /**
    * Alerts on `PutParameter`, `DeleteParameter`, `DeleteParameters` and `LabelParameterVersion`
    * on a parameter of the library, such as the hub's topic ARN parameter that spokes read.
+   *
+   * @param parameter a parameter of the library
    */
   public protectParameter(parameter: ssm.IParameter): void {
     this.protect('parameter', parameter.parameterName);
@@ -263,9 +276,29 @@ export class GuardTamperAlerts extends Construct {
   /**
    * Names a guarded repository: `DeleteLifecyclePolicy` and `BatchDeleteImage` are then alerted on
    * the named repositories only, instead of on every repository of the registry.
+   *
+   * @param repository a repository the guard protects
    */
   public addGuardedRepository(repository: ecr.IRepository): void {
     this.protect('repository', repository.repositoryName);
+  }
+
+  /**
+   * The function's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
   }
 
   private protect(kind: keyof typeof PROTECTED_KINDS, ref: string): void {

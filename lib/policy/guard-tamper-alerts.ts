@@ -15,7 +15,7 @@ import {
 import { INotificationPipeline } from '../notify/notification-pipeline-options';
 import { Severity } from '../notify/severity';
 import { deploymentRoleArn } from '../private/guard-statements';
-import { isNarrowPrincipalPattern, validateEach } from '../private/validation';
+import { isNarrowPrincipalPattern, isPrincipalArn, validateEach } from '../private/validation';
 import { GuardTamperAlertsProps } from './guard-tamper-alerts-props';
 import { ProtectedRules } from './private/protected-rules';
 import {
@@ -110,6 +110,8 @@ export class GuardTamperAlerts extends Construct implements INotificationPipelin
     validatePipelineOptions(props);
 
     const deploymentRoles = (props.deploymentRoles ?? []).map((r) => r.roleArn);
+    validateEach('deploymentRoles', deploymentRoles, (v) => isPrincipalArn(v) && v.includes(':role/') && !/[*?]/.test(v),
+      'the ARN of an IAM role, without wildcards, such as "arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1"');
     if (!props.deploymentRoles) {
       const deployRole = deploymentRoleArn(Stack.of(this));
       if (deployRole) {

@@ -211,6 +211,8 @@ describe('GuardTamperAlerts validation', () => {
     ['a wildcard that matches every role', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:role/*'] }, /ignoredPrincipalArns\[0\] is "arn:aws:iam::111111111111:role\/\*".*never "role\/\*"/],
     ['a wildcard for every SSO role', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*'] }, /ignoredPrincipalArns\[0\].*so no pattern matches everyone/],
     ['a lone "?" wildcard', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:user/?*'] }, /ignoredPrincipalArns\[0\]/],
+    ['a deployment role with a wildcard', { deploymentRoles: [{ roleArn: 'arn:aws:iam::111111111111:role/cdk-*' } as any] },
+      /deploymentRoles\[0\] is "arn:aws:iam::111111111111:role\/cdk-\*": expected the ARN of an IAM role, without wildcards/],
     ['the removed ignoreDeploymentRole', { ignoreDeploymentRole: true } as any, /ignoreDeploymentRole is no longer supported: calls by the deployment role are always alerted/],
   ])('%s throws', (_name, change, message) => {
     const stack = testStack();

@@ -192,6 +192,8 @@ describe('GuardTamperAlerts options', () => {
   });
 
   test('a synthesizer without an execution role gives a warning; deploymentRoles: [] silences it', () => {
+    // Synthesis prints the warnings of the validation report: capture them, so the test stays quiet.
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const stack = new Stack(testApp(), 'Legacy', { env: TEST_ENV, synthesizer: new LegacyStackSynthesizer() });
     new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack) });
     Annotations.fromStack(stack).hasWarning('/Legacy/Tamper', Match.stringLikeRegexp(
@@ -200,6 +202,8 @@ describe('GuardTamperAlerts options', () => {
     new GuardTamperAlerts(quiet, 'Tamper', { topic: topicOf(quiet), deploymentRoles: [] });
     expect(Annotations.fromStack(quiet).findWarning('*', Match.stringLikeRegexp('execution role'))).toEqual([]);
     Template.fromStack(quiet).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEPLOYMENT_ROLES: '[]' }) } });
+    expect(printed.mock.calls.flat().join('\n')).toMatch(/tamperAlertsDeploymentRoleUnknown/);
+    printed.mockRestore();
   });
 });
 

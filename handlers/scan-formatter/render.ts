@@ -6,7 +6,7 @@ import subjectTemplate from '../../templates/scan.subject.mustache';
 import { findingPartials } from '../shared/finding-templates';
 import { FindingView, findingPayload } from '../shared/finding-view';
 import { MAX_SUBJECT_LENGTH, Notification, safeSubject } from '../shared/notification';
-import { renderText } from '../shared/render';
+import { renderSafeText, renderText } from '../shared/render';
 import { urgencyOf } from '../shared/urgency';
 import type { Locale } from './config';
 import type { SeverityCounts } from './counts';
@@ -96,9 +96,10 @@ export function formatScan(scan: ScanEvent, counts: SeverityCounts, lookup: Find
   const urgency = counts.total === 0 ? urgencyOf([], true) : urgencyOf(findings, lookup.ended);
   return {
     subject,
-    text: tidy(renderText(options.bodyTemplate ?? BODY[options.locale], view, partials)),
+    // Package names, versions and file paths come from the image: one line each, so none can forge a line of its own.
+    text: tidy(renderSafeText(options.bodyTemplate ?? BODY[options.locale], view, partials)),
     chatTitle: subject,
-    chatDescription: tidy(renderText(CHAT[options.locale], view, partials)),
+    chatDescription: tidy(renderSafeText(CHAT[options.locale], view, partials)),
     data: scanData(scan, view, lookup, findings),
     attributes: { kind: 'scan', severity: view.severity, repository: scan.repositoryName, account: scan.account, ...urgency },
   };

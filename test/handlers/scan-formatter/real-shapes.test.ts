@@ -209,3 +209,18 @@ describe('worst means worst, and plurals', () => {
     expect(chat).toContain('検出結果の一覧は不完全です');
   });
 });
+
+describe('values from the image stay on their line', () => {
+  test('a file path or package name with line breaks cannot forge a line of the mail or the chat message', async () => {
+    const forged = { ...GO, packageVulnerabilityDetails: { ...GO.packageVulnerabilityDetails!, vulnerablePackages: [
+      { name: 'evil\nLinks\n  https://attacker.example/', version: '1.0', filePath: 'app\r\n\nThe image in Amazon ECR:\n  https://attacker.example/', fixedInVersion: '1.1' },
+    ] } };
+    inspector.on(ListFindingsCommand).resolves(listFindingsPage([forged]));
+    await handler(SAMPLE_EVENT);
+    const { body, chat } = mail();
+    expect(body).toContain('    evil / Links / https://attacker.example/ 1.0, fixed in: 1.1 (app / The image in Amazon ECR: / https://attacker.example/)\n');
+    expect(body).not.toMatch(/^\s*https:\/\/attacker/m);
+    expect(body.match(/^Links$/gm)).toHaveLength(1);
+    expect(chat).not.toMatch(/^\s*(Links|https:\/\/attacker)/m);
+  });
+});

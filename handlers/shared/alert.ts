@@ -64,19 +64,24 @@ export async function runOnce<T>(deps: { readonly dedup: DedupStore; readonly lo
 }
 
 /**
- * Publishes a notification once per `key`, however often the event is delivered (see
+ * Publishes a notification (or the one a function builds, called only when the key is new)
+ * once per `key`, however often the event is delivered (see
  * {@link runOnce}). Throws when publishing fails, or when the dedup store fails (the alert
- * handlers fail closed: Lambda retries, then the dead-letter queue keeps the event).
+ * handlers fail closed by default: Lambda retries, then the dead-letter queue keeps the event;
+ * `options.failOpen` publishes anyway instead).
  */
-export async function publishOnce(deps: AlertDeps, topicArn: string, key: string, notification: Notification): Promise<AlertOutcome> {
+export async function publishOnce(deps: AlertDeps, topicArn: string, key: string,
+  notification: Notification | (() => Promise<Notification>), options: RunOnceOptions = {}): Promise<AlertOutcome> {
   const outcome = await runOnce(deps, key, async () => {
+    // Built only once the key is claimed, so a duplicate costs no lookups.
+    const n = typeof notification === 'function' ? await notification() : notification;
     try {
-      const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, notification)));
-      deps.log.info('alert published', { key, messageId: result.MessageId, kind: notification.attributes.kind });
+      const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, n)));
+      deps.log.info('alert published', { key, messageId: result.MessageId, kind: n.attributes.kind });
     } catch (err) {
       deps.log.error('publishing the alert failed', { key, ...errorFields(err) });
       throw err;
     }
-  }, { duplicateMessage: 'duplicate delivery: already alerted' });
+  }, { duplicateMessage: 'duplicate delivery: already alerted', ...options });
   return outcome.duplicate ? 'duplicate' : 'published';
 }

@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerCode } from '../private/handler-code';
@@ -34,6 +35,13 @@ export interface NotificationPipelineProps {
   readonly ruleDescription?: string;
   /** The events that feed the function. */
   readonly eventPattern: events.EventPattern;
+  /**
+   * Topics that also feed the function (an SNS subscription each, invoked asynchronously like the
+   * rule, so Lambda's retries and the dead-letter queue apply; a message SNS itself cannot deliver
+   * goes to the same dead-letter queue).
+   * @default - none
+   */
+  readonly snsSources?: sns.ITopic[];
   /** The topic notifications are published to. */
   readonly topic: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
@@ -46,8 +54,10 @@ export interface NotificationPipelineProps {
    * @default - no dedup table
    */
   readonly dedupTtl?: Duration;
-  /** How long the function's logs are kept. */
-  readonly logRetention: logs.RetentionDays;
+  /** How long the function's logs are kept, in the log group created when `logGroup` is not given. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** The function's log group. @default - a new log group (`LogGroup`) with `logRetention` */
+  readonly logGroup?: logs.ILogGroup;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** Reserved concurrent executions of the function. @default - none reserved */
@@ -66,7 +76,7 @@ export interface NotificationPipeline {
   /** The dedup table, when `dedupTtl` was given. */
   readonly table?: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
-  readonly logGroup: logs.LogGroup;
+  readonly logGroup: logs.ILogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /**
@@ -110,7 +120,7 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     removalPolicy: RemovalPolicy.DESTROY,
   }) : undefined;
 
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
+  const logGroup = props.logGroup ?? new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
   // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
   const role = new iam.Role(scope, 'ServiceRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -159,6 +169,10 @@ export function createNotificationPipeline(scope: Construct, props: Notification
       maxEventAge: RULE_MAX_EVENT_AGE,
     })],
   });
+
+  for (const source of props.snsSources ?? []) {
+    source.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue }));
+  }
 
   // Both alarms fire on the first occurrence: one failed invocation, one event in the queue.
   const firstOccurrence = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => new cloudwatch.Alarm(scope, id, {

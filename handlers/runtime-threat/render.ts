@@ -30,6 +30,16 @@ export function imageHeadline(links: readonly ImageLink[]): string | undefined {
   return undefined;
 }
 
+/** The image part of the subject, short enough to survive SNS's 100 characters: the worst exploitable severity, else the criticals, else a policy rejection. */
+export function subjectImage(links: readonly ImageLink[]): string | undefined {
+  const exploitable = links.find((l) => l.exploitable && l.exploitable.total > 0)?.exploitable;
+  if (exploitable) return `image has ${exploitable.bySeverity[0].count} exploitable ${exploitable.bySeverity[0].severity}`;
+  const critical = links.find((l) => l.counts && l.counts.critical > 0)?.counts;
+  if (critical) return `image has ${critical.critical} CRITICAL`;
+  if (links.some((l) => l.policy && !l.policy.allowed)) return 'image rejected by policy';
+  return undefined;
+}
+
 /** The notification of one alert. Pure. */
 export function buildNotification(alert: RuntimeAlert, links: readonly ImageLink[]): Notification {
   const headline = imageHeadline(links);
@@ -37,6 +47,7 @@ export function buildNotification(alert: RuntimeAlert, links: readonly ImageLink
     ...alert,
     sourceName: SOURCE_NAMES[alert.source],
     headline,
+    subjectImage: subjectImage(links),
     hasImages: links.length > 0,
     images: links.map((l) => ({
       ...l,

@@ -1,7 +1,8 @@
 /**
  * A small EventBridge event pattern matcher for tests, for the subset of the pattern syntax
  * this project uses: exact values (strings, numbers, booleans, null), `prefix`, `suffix`,
- * `anything-but` (values or a prefix), `exists` and `equals-ignore-case`, in nested objects.
+ * `anything-but` (values or a prefix), `exists`, `equals-ignore-case`, `wildcard` (`*` matches
+ * any run of characters) and `numeric` (comparisons joined by AND), in nested objects.
  * A field that holds an array in the event matches when any of its elements matches.
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
@@ -40,6 +41,16 @@ function matchesOne(matcher: unknown, values: unknown[], present: boolean): bool
       return present && values.some((v) => typeof v === 'string' && v.endsWith(String(arg)));
     case 'equals-ignore-case':
       return present && values.some((v) => typeof v === 'string' && v.toLowerCase() === String(arg).toLowerCase());
+    case 'wildcard': {
+      const re = new RegExp(`^${String(arg).split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+      return present && values.some((v) => typeof v === 'string' && re.test(v));
+    }
+    case 'numeric': {
+      const terms = arg as Array<string | number>;
+      const pairs: Array<[string, number]> = [];
+      for (let i = 0; i < terms.length; i += 2) pairs.push([String(terms[i]), Number(terms[i + 1])]);
+      return present && values.some((v) => typeof v === 'number' && pairs.every(([op, n]) => compareNumber(v, op, n)));
+    }
     case 'anything-but': {
       if (!present) return false;
       if (arg !== null && typeof arg === 'object' && !Array.isArray(arg)) {
@@ -52,5 +63,16 @@ function matchesOne(matcher: unknown, values: unknown[], present: boolean): bool
     }
     default:
       throw new Error(`unsupported event pattern operator ${op}`);
+  }
+}
+
+function compareNumber(value: number, op: string, bound: number): boolean {
+  switch (op) {
+    case '<': return value < bound;
+    case '<=': return value <= bound;
+    case '=': return value === bound;
+    case '>': return value > bound;
+    case '>=': return value >= bound;
+    default: throw new Error(`unsupported numeric operator ${op}`);
   }
 }

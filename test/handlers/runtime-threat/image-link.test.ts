@@ -98,7 +98,7 @@ describe('linkImage', () => {
 
   test('the aggregation hanging: cut at the budget', async () => {
     const started = Date.now();
-    const link = await linkImage({ send: (command: any, opts: any) => new Promise((_r, reject) => opts.abortSignal.addEventListener('abort', () => reject(new Error('aborted')))) } as any,
+    const link = await linkImage({ send: (_command: any, opts: any) => new Promise((_r, reject) => opts.abortSignal.addEventListener('abort', () => reject(new Error('aborted')))) } as any,
       IMAGE, { ...options, budgetMs: 50 });
     expect(link).toMatchObject({ status: 'failed', error: 'Timeout' });
     expect(Date.now() - started).toBeLessThan(1000);
@@ -112,7 +112,7 @@ describe('linkImage', () => {
   });
 
   test('missing counts read as zero, and more exploitable findings than the limit are marked', async () => {
-    inspector.on(ListFindingAggregationsCommand).resolves({ responses: [{ awsEcrContainerAggregation: { imageSha: PAYMENTS_DIGEST } }] });
+    inspector.on(ListFindingAggregationsCommand).resolves({ responses: [{ awsEcrContainerAggregation: { resourceId: 'r', imageSha: PAYMENTS_DIGEST } }] });
     inspector.on(ListFindingsCommand).callsFake((input: any) => ({
       findings: Array.from({ length: input.maxResults }, (_v, i) => finding('HIGH', `CVE-2024-${1000 + i}`, { exploitAvailable: 'YES' })),
       nextToken: 'more',

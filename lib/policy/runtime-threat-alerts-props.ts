@@ -31,16 +31,8 @@ export interface FalcosidekickOptions {
   readonly serviceAccountName?: string;
 }
 
-/** Properties of a `RuntimeThreatAlerts`. */
-export interface RuntimeThreatAlertsProps {
-  /**
-   * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the
-   * same message attributes as scan notifications (`kind` is `runtime`, `severity`,
-   * `repository`, `account`), so subscription filter policies keep working. The function is
-   * granted `sns:Publish` on it, and the use of its KMS key when the topic exposes one.
-   */
-  readonly topic: sns.ITopic;
-
+/** Options of a `RuntimeThreatAlerts`: everything but the topic (the hub supplies its own). */
+export interface RuntimeThreatAlertsOptions {
   /**
    * Take Falco alerts from Falcosidekick too: creates `falcoTopic` and the IRSA role `falcoRole`.
    *
@@ -87,4 +79,15 @@ export interface RuntimeThreatAlertsProps {
    * @default - a new log group kept one year
    */
   readonly logGroup?: logs.ILogGroup;
+}
+
+/** Properties of a `RuntimeThreatAlerts`. */
+export interface RuntimeThreatAlertsProps extends RuntimeThreatAlertsOptions {
+  /**
+   * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the
+   * same message attributes as scan notifications (`kind` is `runtime`, `severity`,
+   * `repository`, `account`), so subscription filter policies keep working. The function is
+   * granted `sns:Publish` on it, and the use of its KMS key when the topic exposes one.
+   */
+  readonly topic: sns.ITopic;
 }

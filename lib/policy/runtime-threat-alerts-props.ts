@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ImagePolicy } from './image-policy';
+import { NotificationPipelineOptions } from '../notify/notification-pipeline-options';
 import { Severity } from '../notify/severity';
 
 /** How Falcosidekick on an EKS cluster reaches the alerts: its IRSA service account. */
@@ -32,7 +32,7 @@ export interface FalcosidekickOptions {
 }
 
 /** Options of a `RuntimeThreatAlerts`: everything but the topic (the hub supplies its own). */
-export interface RuntimeThreatAlertsOptions {
+export interface RuntimeThreatAlertsOptions extends NotificationPipelineOptions {
   /**
    * Take Falco alerts from Falcosidekick too: creates `falcoTopic` and the IRSA role `falcoRole`.
    *
@@ -72,13 +72,6 @@ export interface RuntimeThreatAlertsOptions {
    * @default 5
    */
   readonly topFindings?: number;
-
-  /**
-   * The function's log group.
-   *
-   * @default - a new log group kept one year
-   */
-  readonly logGroup?: logs.ILogGroup;
 }
 
 /** Properties of a `RuntimeThreatAlerts`. */

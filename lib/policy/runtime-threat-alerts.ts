@@ -10,7 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FalcosidekickOptions, RuntimeThreatAlertsProps } from './runtime-threat-alerts-props';
-import { createNotificationPipeline } from '../notify/notification-pipeline';
+import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validatePipelineOptions } from '../notify/notification-pipeline';
+import { INotificationPipeline } from '../notify/notification-pipeline-options';
 import { Severity } from '../notify/severity';
 
 /** Lambda allows 4 KB of environment in all; the policy may take this much of it. */
@@ -47,7 +48,7 @@ const SERVICE_ACCOUNT = /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0
  * @see https://docs.aws.amazon.com/guardduty/latest/ug/findings-runtime-monitoring.html
  * @see https://github.com/falcosecurity/falcosidekick/blob/master/docs/outputs/aws_sns.md
  */
-export class RuntimeThreatAlerts extends Construct {
+export class RuntimeThreatAlerts extends Construct implements INotificationPipeline {
   /** The function that formats and publishes the alerts. */
   public readonly handler: lambda.IFunction;
 
@@ -63,10 +64,10 @@ export class RuntimeThreatAlerts extends Construct {
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
 
-  /** Fires when the function fails (Errors >= 1 in 5 minutes). Add your own actions. */
+  /** Fires when the function fails (`errorsAlarmThreshold` errors in 5 minutes). Add your own actions. */
   public readonly errorsAlarm: cloudwatch.Alarm;
 
-  /** Fires when the dead-letter queue holds a message. Add your own actions. */
+  /** Fires when the dead-letter queue holds `deadLetterAlarmThreshold` messages. Add your own actions. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   /**
@@ -89,6 +90,7 @@ export class RuntimeThreatAlerts extends Construct {
     super(scope, id);
     const minimumSeverity = props.minimumSeverity ?? Severity.LOW;
     const policyJson = validate(props);
+    validatePipelineOptions(props);
     warnLongWindow(this, props.dedupWindow);
 
     const falcoTopic = props.falcosidekick ? new sns.Topic(this, 'FalcoTopic', {
@@ -120,6 +122,8 @@ export class RuntimeThreatAlerts extends Construct {
       environment,
       dedupTtl: props.dedupWindow ?? Duration.minutes(15),
       logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
       errorsAlarmDescription: 'The runtime threat alert function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
       deadLetterAlarmDescription: 'A runtime threat alert could not be sent: its GuardDuty finding or Falco message is in the dead-letter queue, ready to replay.',
     });
@@ -144,6 +148,24 @@ export class RuntimeThreatAlerts extends Construct {
       this.falcoTopic = falcoTopic;
       this.falcoRole = this.createFalcoRole(props.falcosidekick, falcoTopic);
     }
+  }
+
+  /**
+   * The function's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
   }
 
   /** The IRSA role: assumable only by the service account, allowed only to publish to the topic (and the topic admits no one else). */

@@ -136,7 +136,8 @@ describe('RuntimeThreatAlerts options', () => {
   });
 
   test('a window over a day warns', () => {
-    const { stack } = build({ dedupWindow: Duration.days(2) }, false);
+    const stack = testStack();
+    new RuntimeThreatAlerts(stack, 'Runtime', { topic: topicOf(stack), dedupWindow: Duration.days(2) });
     Annotations.fromStack(stack).hasWarning('/Test/Runtime', Match.stringLikeRegexp('dedupWindow is 2 days: a rule that fires again'));
   });
 

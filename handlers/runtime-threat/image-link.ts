@@ -2,7 +2,7 @@ import {
   FilterCriteria, ListFindingAggregationsCommand, ListFindingAggregationsCommandOutput, ListFindingsCommand,
 } from '@aws-sdk/client-inspector2';
 import { checkImage, parseImage, PolicyConfig } from '../../lib/policy/private/image-reference';
-import { FindingSummary, ListFindingsClient, lookUpFindings, MAX_PAGES } from '../scan-formatter/findings';
+import { FindingsLookup, FindingSummary, ListFindingsClient, lookUpFindings, MAX_PAGES } from '../scan-formatter/findings';
 import { ALERT_SEVERITIES } from './alert';
 
 /** Images of one alert looked up in Inspector at most (a pod has few containers; the rest are listed without). */
@@ -148,7 +148,7 @@ export async function linkImage(client: InspectorClient, image: string, options:
   const query = { account: ecr.account, repositoryName: ecr.repositoryName, digest };
   const budgetMs = Math.max(MIN_LOOKUP_MS, options.budgetMs - (Date.now() - started));
   const [worst, exploitable] = await Promise.all([
-    lookUpFindings(client, query, { limit: Math.max(1, options.topFindings), budgetMs }),
+    options.topFindings > 0 ? lookUpFindings(client, query, { limit: options.topFindings, budgetMs }) : Promise.resolve<FindingsLookup>({ status: 'off', findings: [] }),
     lookUpFindings(withCriteria(client, { exploitAvailable: [{ comparison: 'EQUALS', value: 'YES' }] }), query, { limit: EXPLOITABLE_LIMIT, budgetMs }),
   ]);
   const failed = [worst, exploitable].find((l) => l.status === 'failed');
@@ -164,8 +164,8 @@ export async function linkImage(client: InspectorClient, image: string, options:
       : `Inspector findings of the image${pinned}.`,
     counts,
     exploitable: exploitableSummary(exploitable.findings),
-    worst: options.topFindings > 0 ? worst.findings : [],
-    worstExploitable: exploitable.findings.slice(0, Math.max(1, options.topFindings)),
+    worst: worst.findings,
+    worstExploitable: exploitable.findings.slice(0, options.topFindings),
   };
 }
 

@@ -121,7 +121,9 @@ describe('linkImage', () => {
     expect(link.counts).toEqual({ total: 0, critical: 0, high: 0, medium: 0 });
     expect(link.exploitable).toEqual({ total: EXPLOITABLE_LIMIT, more: true, bySeverity: [{ severity: 'HIGH', count: EXPLOITABLE_LIMIT }] });
     expect(link.worst).toEqual([]);
-    expect(link.worstExploitable).toHaveLength(1);
+    expect(link.worstExploitable).toEqual([]);
+    // Only the exploitable listing was asked, for the counts: no worst-findings listing with topFindings 0.
+    expect(inspector.commandCalls(ListFindingsCommand).every((c) => c.args[0].input.filterCriteria?.exploitAvailable)).toBe(true);
   });
 
   test.each([

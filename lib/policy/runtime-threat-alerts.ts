@@ -71,16 +71,17 @@ export class RuntimeThreatAlerts extends Construct implements INotificationPipel
   public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   /**
-   * The topic Falcosidekick publishes to (`aws.sns.topicarn`), when `falcosidekick` is given.
-   * Only `falcoRole` may publish to it.
+   * The topic Falcosidekick publishes to (`aws.sns.topicarn`, with `aws.sns.rawjson: true`), when
+   * `falcosidekick` is given. Only `falcoRole` may publish to it.
    *
    * @default - none
    */
   public readonly falcoTopic?: sns.ITopic;
 
   /**
-   * The IRSA role of Falcosidekick (the service account annotation `eks.amazonaws.com/role-arn`),
-   * when `falcosidekick` is given.
+   * The IRSA role of Falcosidekick, when `falcosidekick` is given: the falcosidekick chart's
+   * `config.aws.rolearn` (with `config.aws.useirsa`, its default), which the chart puts in the
+   * service account annotation `eks.amazonaws.com/role-arn`.
    *
    * @default - none
    */

@@ -98,7 +98,7 @@ export function consoleHost(partition: string, region: string): string {
 }
 
 /** Console links to the image's findings in Inspector and to the image in ECR. */
-export function consoleLinks(scan: ScanEvent): { inspector: string; ecr: string } {
+export function consoleLinks(scan: Pick<ScanEvent, 'partition' | 'region' | 'account' | 'repositoryArn' | 'repositoryName' | 'digest'>): { inspector: string; ecr: string } {
   const host = consoleHost(scan.partition, scan.region);
   const region = encodeURIComponent(scan.region);
   return {
@@ -188,7 +188,7 @@ function tidy(text: string): string {
 }
 
 /** The subject, with the image shortened so that the counts always fit. */
-export function renderSubject(template: string, view: ScanView): string {
+export function renderSubject(template: string, view: Pick<ScanView, 'image' | 'repositoryName'>): string {
   const full = renderText(template, view).replace(/\s+/g, ' ').trim();
   if (full.length <= MAX_SUBJECT_LENGTH) return safeSubject(full);
   const overflow = full.length - MAX_SUBJECT_LENGTH;

@@ -34,8 +34,8 @@ export interface NotificationPipelineProps {
   readonly ruleDescription?: string;
   /** The events that feed the function. */
   readonly eventPattern: events.EventPattern;
-  /** The topic notifications are published to. */
-  readonly topic: sns.ITopic;
+  /** The topic notifications are published to. @default - the function publishes nothing: no TOPIC_ARN, no sns:Publish */
+  readonly topic?: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
   readonly topicKey?: kms.IKey;
   /** Environment of the function, besides TOPIC_ARN, DEDUP_TABLE and DEDUP_TTL_SECONDS. */
@@ -46,8 +46,10 @@ export interface NotificationPipelineProps {
    * @default - no dedup table
    */
   readonly dedupTtl?: Duration;
-  /** How long the function's logs are kept. */
+  /** How long the function's logs are kept (in the log group it creates). */
   readonly logRetention: logs.RetentionDays;
+  /** The log group of the function. @default - a new log group (`LogGroup`) kept `logRetention` */
+  readonly logGroup?: logs.ILogGroup;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** Reserved concurrent executions of the function. @default - none reserved */
@@ -66,7 +68,7 @@ export interface NotificationPipeline {
   /** The dedup table, when `dedupTtl` was given. */
   readonly table?: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
-  readonly logGroup: logs.LogGroup;
+  readonly logGroup: logs.ILogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /**
@@ -89,16 +91,29 @@ export interface NotificationPipeline {
  * `DeadLetterAlarm`.
  */
 export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
-  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
+  const parts = createPipelineFunction(scope, props, 'the function and its EventBridge target');
+  const rule = new events.Rule(scope, 'Rule', {
+    description: props.ruleDescription ?? props.description,
+    eventPattern: props.eventPattern,
+    targets: [new targets.LambdaFunction(parts.function, {
+      deadLetterQueue: parts.deadLetterQueue,
+      retryAttempts: RULE_RETRY_ATTEMPTS,
+      maxEventAge: RULE_MAX_EVENT_AGE,
+    })],
   });
-  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
-  const dlqReason = 'This queue is itself the dead-letter queue of the function and its EventBridge target; '
-    + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
-  Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason });
-  Validations.of(deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
+  return { ...parts, rule };
+}
+
+/** A pipeline's function without its rule: for a function fed by something else (an SQS queue). */
+export type PipelineFunctionProps = Omit<NotificationPipelineProps, 'eventPattern' | 'ruleDescription'>;
+
+/**
+ * The function side of a pipeline (everything but the rule), with the same children and ids:
+ * `Resource`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
+ * `DeadLetterAlarm`. `dlqOf` says what the dead-letter queue serves.
+ */
+export function createPipelineFunction(scope: Construct, props: PipelineFunctionProps, dlqOf: string): Omit<NotificationPipeline, 'rule'> {
+  const deadLetterQueue = createDeadLetterQueue(scope, 'DeadLetterQueue', dlqOf);
 
   const table = props.dedupTtl ? new dynamodb.Table(scope, 'DedupTable', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -110,17 +125,18 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     removalPolicy: RemovalPolicy.DESTROY,
   }) : undefined;
 
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
+  const logGroup = props.logGroup ?? new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
   // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
   const role = new iam.Role(scope, 'ServiceRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: props.roleDescription ?? props.description,
   });
   logGroup.grantWrite(role);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
-  (props.topicKey ?? props.topic.masterKey)?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-
-  const environment: Record<string, string> = { TOPIC_ARN: props.topic.topicArn };
+  const environment: Record<string, string> = {};
+  if (props.topic) {
+    grantPublish(role, props.topic, props.topicKey);
+    environment.TOPIC_ARN = props.topic.topicArn;
+  }
   if (table) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
     environment.DEDUP_TABLE = table.tableName;
@@ -150,17 +166,42 @@ export function createNotificationPipeline(scope: Construct, props: Notification
       + 'the runtime moves together with the bundle target.',
   });
 
-  const rule = new events.Rule(scope, 'Rule', {
-    description: props.ruleDescription ?? props.description,
-    eventPattern: props.eventPattern,
-    targets: [new targets.LambdaFunction(fn, {
-      deadLetterQueue,
-      retryAttempts: RULE_RETRY_ATTEMPTS,
-      maxEventAge: RULE_MAX_EVENT_AGE,
-    })],
-  });
-
   // Both alarms fire on the first occurrence: one failed invocation, one event in the queue.
+  const { errorsAlarm, deadLetterAlarm } = createFailureAlarms(scope, fn, deadLetterQueue, props);
+
+  return { function: fn, role, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+}
+
+/**
+ * A dead-letter queue (`id` in `scope`): encrypted, TLS only, messages kept 14 days for replay.
+ * `of` names what it is the dead-letter queue of, for the reason of its acknowledged findings.
+ */
+export function createDeadLetterQueue(scope: Construct, id: string, of: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
+  const reason = `This queue is itself the dead-letter queue of ${of}; `
+    + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason });
+  Validations.of(queue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason });
+  return queue;
+}
+
+/** Grants `grantee` sns:Publish on `topic`, and the use of its key (`key`, else `topic.masterKey`). */
+export function grantPublish(grantee: iam.IGrantable, topic: sns.ITopic, key?: kms.IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+  (key ?? topic.masterKey)?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+}
+
+/**
+ * The two alarms of a pipeline, created in `scope` as `ErrorsAlarm` and `DeadLetterAlarm`; both
+ * fire on the first occurrence: one failed invocation of `fn` in 5 minutes, one message in `queue`.
+ */
+export function createFailureAlarms(scope: Construct, fn: lambda.IFunction, queue: sqs.IQueue,
+  descriptions: { readonly errorsAlarmDescription: string; readonly deadLetterAlarmDescription: string }): { errorsAlarm: cloudwatch.Alarm; deadLetterAlarm: cloudwatch.Alarm } {
   const firstOccurrence = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => new cloudwatch.Alarm(scope, id, {
     alarmDescription,
     metric,
@@ -169,12 +210,12 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  const errorsAlarm = firstOccurrence('ErrorsAlarm', props.errorsAlarmDescription,
-    fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
-  const deadLetterAlarm = firstOccurrence('DeadLetterAlarm', props.deadLetterAlarmDescription,
-    deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }));
-
-  return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+  return {
+    errorsAlarm: firstOccurrence('ErrorsAlarm', descriptions.errorsAlarmDescription,
+      fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })),
+    deadLetterAlarm: firstOccurrence('DeadLetterAlarm', descriptions.deadLetterAlarmDescription,
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })),
+  };
 }
 
 /** Validates a dedup TTL prop: at least one hour, at most a year. */

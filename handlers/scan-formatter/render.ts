@@ -1,10 +1,11 @@
-import Mustache from 'mustache';
 import chatEn from '../../templates/scan.chat.en.mustache';
 import chatJa from '../../templates/scan.chat.ja.mustache';
 import bodyEn from '../../templates/scan.en.mustache';
 import bodyJa from '../../templates/scan.ja.mustache';
 import subjectTemplate from '../../templates/scan.subject.mustache';
+import { consoleHost } from '../shared/console';
 import { MAX_SUBJECT_LENGTH, Notification, safeSubject } from '../shared/notification';
+import { renderText } from '../shared/render';
 import type { Locale } from './config';
 import { SeverityCounts, worstSeverity, WorstSeverity } from './counts';
 import type { ScanEvent } from './event';
@@ -90,12 +91,6 @@ export interface ScanView {
   readonly links: { readonly inspector: string; readonly ecr: string };
 }
 
-/** The AWS console address of a partition and region. */
-export function consoleHost(partition: string, region: string): string {
-  if (partition === 'aws-cn') return `https://${region}.console.amazonaws.cn`;
-  if (partition === 'aws-us-gov') return 'https://console.amazonaws-us-gov.com';
-  return `https://${region}.console.aws.amazon.com`;
-}
 
 /** Console links to the image's findings in Inspector and to the image in ECR. */
 export function consoleLinks(scan: Pick<ScanEvent, 'partition' | 'region' | 'account' | 'repositoryArn' | 'repositoryName' | 'digest'>): { inspector: string; ecr: string } {
@@ -178,10 +173,6 @@ export function scanView(scan: ScanEvent, counts: SeverityCounts, lookup: Findin
   };
 }
 
-/** Renders a mustache template as plain text: no HTML escaping (the mail is not HTML). */
-export function renderText(template: string, view: object): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => String(value) });
-}
 
 function tidy(text: string): string {
   return text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim() + '\n';

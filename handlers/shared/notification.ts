@@ -35,6 +35,12 @@ export interface NotificationAttributes {
   readonly repository: string;
   /** Account the event comes from. */
   readonly account: string;
+  /** `YES`, `NO` or `UNKNOWN`: whether a finding has a known exploit (see `urgencyOf`); left out when not set. */
+  readonly exploitable?: string;
+  /** `YES`, `PARTIAL`, `NO` or `UNKNOWN`: whether the findings have a fix (see `urgencyOf`); left out when not set. */
+  readonly fixable?: string;
+  /** Highest EPSS score (0 to 1), a Number attribute; left out when not set. */
+  readonly epss?: number;
 }
 
 // C0 and C1 control characters except tab and newline, and DEL.
@@ -81,6 +87,23 @@ function attribute(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: clean || 'unknown' };
 }
 
+/**
+ * The message attributes of a notification: at most 7 of the 10 a raw-delivery SQS subscription
+ * accepts. A Number attribute (`epss`) lets filter policies match numeric ranges.
+ */
+export function messageAttributes(a: NotificationAttributes): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {
+    kind: attribute(a.kind),
+    severity: attribute(a.severity),
+    repository: attribute(a.repository),
+    account: attribute(a.account),
+  };
+  if (a.exploitable !== undefined) out.exploitable = attribute(a.exploitable);
+  if (a.fixable !== undefined) out.fixable = attribute(a.fixable);
+  if (a.epss !== undefined && Number.isFinite(a.epss)) out.epss = { DataType: 'Number', StringValue: String(a.epss) };
+  return out;
+}
+
 function envelope(n: Notification, text: string, chatDescription: string, data: Record<string, unknown>): string {
   const dataJson = JSON.stringify(data);
   const chatbot = JSON.stringify({
@@ -124,11 +147,6 @@ export function buildPublishInput(topicArn: string, n: Notification): PublishCom
     Subject: safeSubject(n.subject),
     Message: message,
     MessageStructure: 'json',
-    MessageAttributes: {
-      kind: attribute(n.attributes.kind),
-      severity: attribute(n.attributes.severity),
-      repository: attribute(n.attributes.repository),
-      account: attribute(n.attributes.account),
-    },
+    MessageAttributes: messageAttributes(n.attributes),
   };
 }

@@ -1,6 +1,8 @@
 import { InvalidEventError, optionalString, requireArray, requireObject, requireOneOf, requireString } from '../shared/event-fields';
 import type { ImageRef } from '../shared/finding-state';
-import { parseInspectorTime } from '../shared/inspector-time';
+import { parseFindingTime } from '../shared/timestamp';
+
+const parseInspectorTime = (value: unknown): number | undefined => parseFindingTime(value)?.getTime();
 
 /** Finding statuses Inspector reports. */
 export const FINDING_STATUSES = ['ACTIVE', 'CLOSED', 'SUPPRESSED'] as const;

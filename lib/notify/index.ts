@@ -1,3 +1,4 @@
 export * from './severity';
 export * from './scan-notifier-props';
 export * from './scan-notifier';
+export * from './new-findings-notifier';

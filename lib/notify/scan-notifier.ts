@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from './private/environment-size';
 import { createNotificationPipeline, validateDedupTtl } from './notification-pipeline';
+import { NewFindingsNotifier, validateWindow } from './new-findings-notifier';
 import { NotificationLocale } from './severity';
 
 import { ScanNotifierProps } from './scan-notifier-props';
@@ -64,6 +65,12 @@ export class ScanNotifier extends Construct {
    */
   public readonly dedupTable: dynamodb.ITable;
 
+  /**
+   * The new-findings mails of images already scanned (`Inspector2 Finding` events); undefined
+   * when `newFindings` is false.
+   */
+  public readonly newFindings?: NewFindingsNotifier;
+
   private readonly fn: lambda.Function;
   private readonly environment: Record<string, string>;
   /** Names of the repositories notified; undefined means every repository. */
@@ -72,6 +79,7 @@ export class ScanNotifier extends Construct {
   constructor(scope: Construct, id: string, props: ScanNotifierProps = {}) {
     super(scope, id);
     validateProps(props);
+    if (props.newFindingsWindow) validateWindow(props.newFindingsWindow, 'newFindingsWindow');
     validateDedupTtl('dedupTtl', props.dedupTtl);
     const topFindings = props.topFindings ?? DEFAULT_TOP_FINDINGS;
 
@@ -126,6 +134,24 @@ export class ScanNotifier extends Construct {
       });
     }
 
+    if (props.newFindings ?? true) {
+      this.newFindings = new NewFindingsNotifier(this, 'NewFindings', {
+        topic: this.topic,
+        topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
+        window: props.newFindingsWindow,
+        notifyClosed: props.notifyClosed,
+        minimumSeverity: props.minimumSeverity,
+        locale: props.locale,
+        logGroup: props.logRetention ? new logs.LogGroup(this, 'NewFindingsLogGroup', { retention: props.logRetention }) : undefined,
+      });
+      // The scan mail records the initial scan, so its burst of Finding events sends no second mail.
+      this.newFindings.grantRecordScanMail(pipeline.role);
+      this.fn.addEnvironment('STATE_TABLE', this.newFindings.stateTable.tableName);
+    } else if (props.newFindingsWindow || props.notifyClosed !== undefined) {
+      throw new Error(`${props.newFindingsWindow ? 'newFindingsWindow' : 'notifyClosed'} is set while newFindings is false: `
+        + 'drop it, or leave newFindings on.');
+    }
+
     for (const repository of props.repositories ?? []) {
       this.addRepository(repository);
     }
@@ -145,8 +171,22 @@ export class ScanNotifier extends Construct {
       this.fn.addEnvironment('REPOSITORY_NAMES', Lazy.string({ produce: () => Stack.of(this).toJsonString(names) }));
     }
     if (!this.repositoryNames.includes(name)) this.repositoryNames.push(name);
+    this.newFindings?.addRepository(repository);
   }
 
+
+  /**
+   * Every alarm of the notifier: `errorsAlarm` and `deadLetterAlarm`, and those of `newFindings`.
+   * Route them all, for example with `addAlarmAction`.
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.errorsAlarm, this.deadLetterAlarm, ...(this.newFindings?.alarms ?? [])];
+  }
+
+  /** Adds `action` (for example an `SnsAction` to an on-call topic) to every alarm of the notifier (`alarms`). */
+  public addAlarmAction(action: cloudwatch.IAlarmAction): void {
+    for (const alarm of this.alarms) alarm.addAlarmAction(action);
+  }
 
   private validateEnvironmentSize(): string[] {
     const least = environmentBytes(this.environment, this.repositoryNames, TOKEN_LENGTH_LEAST);

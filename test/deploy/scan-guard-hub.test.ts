@@ -29,8 +29,14 @@ describe('ScanGuardHubStack', () => {
     expect(t.toJSON().Resources[fnId].Type).toBe('AWS::Lambda::Function');
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] } });
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::SQS::Queue', 2); // the notifier's and the tamper alerts' dead-letter queues
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // The scan notifier's and the tamper alerts' dead-letter queues; the new-findings digest queue and two dead-letter queues.
+    t.resourceCountIs('AWS::SQS::Queue', 5);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // The hub carries the new-findings mails too: Finding events of ECR images feed the tracker.
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: {
+      'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], 'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
+    } });
+    expect(plain.stack.notifier.newFindings).toBeDefined();
     t.hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', { ScanType: 'ENHANCED' });
   });
 
@@ -165,16 +171,20 @@ describe('Compliance', () => {
     expect(findings).toEqual([
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Tracker/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Tracker/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Digest/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Digest/DeadLetterAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/DeadLetterAlarm/Resource' },
     ]);
   });
 
-  test('alarmTopic becomes the action of both alarms', () => {
+  test('alarmTopic becomes the action of every alarm (scan, new findings, tamper alerts)', () => {
     const app = testApp();
     const stack = new ScanGuardHubStack(app, 'Hub', { env: TEST_ENV });
     const t = Template.fromStack(new ScanGuardHubStack(app, 'Hub2', { env: TEST_ENV, hubName: 'two', alarmTopic: alarmTopic(stack) }));
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 4);
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 8);
   });
 
   test('tamper alerts watch the guard on the hub topic by default, and can be turned off', () => {

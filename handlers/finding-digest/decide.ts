@@ -1,8 +1,7 @@
+import { countedByScanMail } from '../shared/finding-state';
 import { severityRank } from '../scan-formatter/severity';
 import type { DigestFinding, DigestImage } from './store';
 
-/** A finding first observed up to this long after the initial scan completed is counted in the scan mail. */
-export const SCAN_COVER_SLACK_MS = 5 * 60_000;
 /** A finding first observed within this long of the image's push belongs to the initial scan. */
 export const INITIAL_SCAN_MAX_MS = 60 * 60_000;
 /** The shortest re-scan duration Inspector offers: an image used or pushed more recently cannot have aged out. */
@@ -66,8 +65,7 @@ export function openCounts(findings: readonly DigestFinding[]): OpenCounts {
 
 /** Whether the scan mail of the image counted this finding. */
 export function coveredByScanMail(f: DigestFinding, image: DigestImage): boolean {
-  return image.scanCompletedAtMs !== undefined && f.firstObservedAtMs !== undefined
-    && f.firstObservedAtMs <= image.scanCompletedAtMs + SCAN_COVER_SLACK_MS;
+  return f.initial && countedByScanMail(f.firstObservedAtMs, image.scanCompletedAtMs);
 }
 
 /** Whether a finding was found by the image's initial scan (first observed within an hour of the push). */

@@ -12,6 +12,8 @@ export interface DigestFinding {
   readonly fp: string;
   readonly pending?: Pending;
   readonly notified: boolean;
+  /** See the tracker's `StoredFinding.initial`: only such a finding can be covered by the scan mail. */
+  readonly initial: boolean;
   readonly eventTimeMs: number;
   readonly firstObservedAtMs?: number;
   readonly imageActivityMs?: number;
@@ -91,6 +93,7 @@ export async function readImage(client: DynamoSend, table: string, pk: string): 
           fp: item.fp?.S ?? '',
           pending: item.pending?.S as Pending | undefined,
           notified: item.notified?.BOOL === true,
+          initial: item.initial?.BOOL === true,
           eventTimeMs: num(item.eventTime) ?? 0,
           firstObservedAtMs: num(item.firstObservedAt),
           imageActivityMs: num(item.imageActivityAt),
@@ -115,12 +118,13 @@ export async function markHandled(client: DynamoSend, table: string, pk: string,
     await client.send(new UpdateItemCommand({
       TableName: table,
       Key: { pk: { S: pk }, sk: { S: f.sk } },
-      UpdateExpression: 'SET notified = :notified, notifiedAt = :now, ver = ver + :one REMOVE pending',
+      UpdateExpression: 'SET notified = :notified, initial = :false, notifiedAt = :now, ver = ver + :one REMOVE pending',
       ConditionExpression: 'fp = :fp',
       ExpressionAttributeValues: {
         ':notified': { BOOL: f.status === 'ACTIVE' || f.notified },
         ':now': { N: String(nowMs) },
         ':one': { N: '1' },
+        ':false': { BOOL: false },
         ':fp': { S: f.fp },
       },
     }));

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { InvalidEventError } from '../shared/event-fields';
-import { imageKey } from '../shared/finding-state';
+import { countedByScanMail, imageKey } from '../shared/finding-state';
 import { createLogger, errorFields, Logger } from '../shared/logger';
 import { severityRank } from '../scan-formatter/severity';
 import { FindingTrackerConfig, loadTrackerConfig } from './config';
@@ -9,15 +9,10 @@ import { FindingEvent, isEcrFindingEvent, parseFindingEvent } from './event';
 import { fingerprint, materialState, Pending, pendingAfter } from './material';
 import { claimFlush, DynamoSend, readState, releaseFlush, writeFinding } from './store';
 
-export { loadTrackerConfig } from './config';
+export { loadTrackerConfig, FindingTrackerConfig } from './config';
 export { parseFindingEvent, isEcrFindingEvent } from './event';
 export { fingerprint, materialState, pendingAfter, moreUrgent } from './material';
 
-/**
- * A finding first observed up to this long after the image's initial scan completed was counted
- * in the scan mail: the Finding events of the initial scan arrive around the Scan event.
- */
-export const SCAN_COVER_SLACK_MS = 5 * 60_000;
 /** A scheduled digest whose due time passed this long ago without being handled counts as lost. */
 export const FLUSH_STALE_AFTER_MS = 2 * 60_000;
 /** Writes retried when another writer changed the finding between read and write. */
@@ -77,23 +72,25 @@ export async function processFindingEvent(event: unknown, config: FindingTracker
   for (let attempt = 1; ; attempt++) {
     const state = await readState(deps.dynamodb, config.stateTable, f);
     const previous = state.finding;
+    const changed = !previous || previous.fp !== fp;
     let pending = previous?.pending;
     if (previous && previous.eventTimeMs > f.eventTimeMs) {
       log.info('Older than the recorded state: ignored', { recorded: previous.eventTimeMs, event: f.eventTimeMs });
       return { outcome: 'stale', scheduled: false };
     }
-    if (!previous || previous.fp !== fp) {
+    if (changed) {
       let notified = previous?.notified === true && material.status === 'ACTIVE' && previous.material.status === 'ACTIVE';
       pending = pendingAfter(previous, material, config.notifyClosed);
       if (pending && pending !== 'closed' && belowMinimum(material.severity, config)) pending = undefined;
-      const covered = pending === 'new' && state.image.scanCompletedAtMs !== undefined && f.firstObservedAtMs !== undefined
-        && f.firstObservedAtMs <= state.image.scanCompletedAtMs + SCAN_COVER_SLACK_MS;
+      const initial = material.status === 'ACTIVE'
+        && (!previous || (previous.initial && !previous.notified && previous.material.status === 'ACTIVE'));
+      const covered = pending === 'new' && initial && countedByScanMail(f.firstObservedAtMs, state.image.scanCompletedAtMs);
       if (covered) {
         pending = undefined;
         notified = true;
       }
       if (pending === 'closed' || material.status === 'CLOSED') notified = previous?.notified ?? false;
-      const written = await writeFinding(deps.dynamodb, config.stateTable, f, { material, fp, notified, pending }, previous?.ver, now());
+      const written = await writeFinding(deps.dynamodb, config.stateTable, f, { material, fp, notified, pending, initial: initial && !covered }, previous?.ver, now());
       if (!written) {
         if (attempt >= WRITE_ATTEMPTS) throw new Error(`The state of ${f.findingArn} kept changing under ${WRITE_ATTEMPTS} attempts to write it; Lambda retries the event.`);
         continue;
@@ -102,15 +99,16 @@ export async function processFindingEvent(event: unknown, config: FindingTracker
     } else if (!pending) {
       return { outcome: 'unchanged', scheduled: false };
     }
-    if (!pending) return { outcome: 'recorded', scheduled: false };
+    const outcome = changed ? 'recorded' : 'unchanged';
+    if (!pending) return { outcome, scheduled: false };
 
     // Pending: make sure the image's digest is scheduled (also on a retry after a failed send).
     const nowMs = now();
     const scheduledFresh = state.image.flushDueAtMs !== undefined && state.image.flushDueAtMs >= nowMs - FLUSH_STALE_AFTER_MS;
-    if (scheduledFresh) return { outcome: previous?.fp === fp ? 'unchanged' : 'recorded', pending, scheduled: false };
+    if (scheduledFresh) return { outcome, pending, scheduled: false };
     const dueAt = nowMs + config.windowSeconds * 1000;
     if (!await claimFlush(deps.dynamodb, config.stateTable, f, dueAt, nowMs, FLUSH_STALE_AFTER_MS)) {
-      return { outcome: 'recorded', pending, scheduled: false };
+      return { outcome, pending, scheduled: false };
     }
     const message: DigestMessage = { pk: imageKey(f.image), dueAt };
     try {
@@ -122,7 +120,7 @@ export async function processFindingEvent(event: unknown, config: FindingTracker
       throw err;
     }
     log.info('Scheduled the digest of the image', { dueAt: new Date(dueAt).toISOString() });
-    return { outcome: 'recorded', pending, scheduled: true };
+    return { outcome, pending, scheduled: true };
   }
 }
 

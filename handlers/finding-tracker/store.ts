@@ -17,6 +17,11 @@ export interface StoredFinding {
   readonly eventTimeMs: number;
   /** Write counter: every write of the item checks and bumps it. */
   readonly ver: number;
+  /**
+   * Seen ACTIVE since its first event and never mailed nor closed: only such a finding can be one
+   * the scan mail covered (a reopened finding keeps its old firstObservedAt, but is news).
+   */
+  readonly initial: boolean;
 }
 
 /** The image item as the tracker needs it. */
@@ -58,6 +63,7 @@ export async function readState(client: DynamoSend, table: string, f: FindingEve
       pending: findingItem.pending?.S as Pending | undefined,
       eventTimeMs: num(findingItem.eventTime) ?? 0,
       ver: num(findingItem.ver) ?? 0,
+      initial: findingItem.initial?.BOOL === true,
     } : undefined,
     image: { flushDueAtMs: num(imageItem?.flushDueAt), scanCompletedAtMs: num(imageItem?.scanCompletedAt) },
   };
@@ -69,6 +75,8 @@ export interface FindingWrite {
   readonly fp: string;
   readonly notified: boolean;
   readonly pending?: Pending;
+  /** See `StoredFinding.initial`. */
+  readonly initial: boolean;
 }
 
 /**
@@ -85,6 +93,7 @@ export async function writeFinding(client: DynamoSend, table: string, f: Finding
     material: { S: JSON.stringify(w.material) },
     fp: { S: w.fp },
     notified: { BOOL: w.notified },
+    initial: { BOOL: w.initial },
     eventTime: { N: String(f.eventTimeMs) },
     finding: { S: JSON.stringify(f.finding) },
     tags: { S: JSON.stringify(f.image.tags) },

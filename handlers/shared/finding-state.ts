@@ -20,6 +20,17 @@ export const FINDING_SK_PREFIX = 'f#';
 /** How long the state of an image is kept after its last event: longer than the longest re-scan duration Inspector offers (180 days). */
 export const STATE_TTL_SECONDS = 400 * 24 * 3600;
 
+/**
+ * A finding first observed up to this long after the image's initial scan completed was counted
+ * in the scan mail: the Finding events of the initial scan arrive around the Scan event.
+ */
+export const SCAN_COVER_SLACK_MS = 5 * 60_000;
+
+/** Whether a finding first observed at `firstObservedAtMs` was counted by a scan mail of a scan completed at `scanCompletedAtMs`. */
+export function countedByScanMail(firstObservedAtMs: number | undefined, scanCompletedAtMs: number | undefined): boolean {
+  return firstObservedAtMs !== undefined && scanCompletedAtMs !== undefined && firstObservedAtMs <= scanCompletedAtMs + SCAN_COVER_SLACK_MS;
+}
+
 /** Which image an item belongs to. */
 export interface ImageRef {
   /** Account that owns the repository (not the account the event was delivered in). */

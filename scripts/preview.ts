@@ -2,6 +2,7 @@
  * Prints the mail the scan formatter would send for an Inspector2 Scan event, without any AWS call.
  *
  *   npm run preview -- [event.json] [--findings list-findings.json] [--locale ja] [--json]
+ *   npm run preview -- --new-findings [finding-event.json ...] [--locale ja] [--json]   (scripts/preview-new-findings.ts)
  *
  * With no event file it uses the AWS documentation's sample event and an illustrative ListFindings
  * response (test/fixtures/). LOCALE, MIN_SEVERITY, TOP_FINDINGS, REPOSITORY_NAMES, TEMPLATE_SUBJECT
@@ -46,7 +47,18 @@ function readJson(file: string): unknown {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--new-findings')) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { previewNewFindings } = require('./preview-new-findings') as typeof import('./preview-new-findings');
+    const rest = argv.filter((a) => a !== '--new-findings');
+    const localeAt = rest.indexOf('--locale');
+    const locale = localeAt >= 0 ? rest[localeAt + 1] : undefined;
+    const files = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--locale');
+    previewNewFindings(files, locale, rest.includes('--json'), (text) => process.stdout.write(text));
+    return;
+  }
+  const args = parseArgs(argv);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { buildPublishInput } = require('../handlers/shared/notification') as typeof import('../handlers/shared/notification');
   const { loadConfig } = require('../handlers/scan-formatter/config') as typeof import('../handlers/scan-formatter/config');

@@ -79,11 +79,8 @@ export interface FindingWrite {
   readonly initial: boolean;
 }
 
-/**
- * Writes the finding's new state, if nobody wrote the item since it was read (`previousVer`);
- * false when someone did (the caller reads again).
- */
-export async function writeFinding(client: DynamoSend, table: string, f: FindingEvent, w: FindingWrite, previousVer: number | undefined, nowMs: number): Promise<boolean> {
+/** The item of a finding in state `w`, at version `ver`. */
+export function findingItem(f: FindingEvent, w: FindingWrite, ver: number, nowMs: number): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
     pk: { S: imageKey(f.image) },
     sk: { S: findingSortKey(f.findingArn) },
@@ -98,13 +95,22 @@ export async function writeFinding(client: DynamoSend, table: string, f: Finding
     finding: { S: JSON.stringify(f.finding) },
     tags: { S: JSON.stringify(f.image.tags) },
     region: { S: f.region },
-    ver: { N: String((previousVer ?? 0) + 1) },
+    ver: { N: String(ver) },
     expiresAt: { N: expiresAt(nowMs) },
   };
   if (w.pending) item.pending = { S: w.pending };
   if (f.firstObservedAtMs !== undefined) item.firstObservedAt = { N: String(f.firstObservedAtMs) };
   if (f.imageActivityMs !== undefined) item.imageActivityAt = { N: String(f.imageActivityMs) };
   if (f.pushedAtMs !== undefined) item.pushedAt = { N: String(f.pushedAtMs) };
+  return item;
+}
+
+/**
+ * Writes the finding's new state, if nobody wrote the item since it was read (`previousVer`);
+ * false when someone did (the caller reads again).
+ */
+export async function writeFinding(client: DynamoSend, table: string, f: FindingEvent, w: FindingWrite, previousVer: number | undefined, nowMs: number): Promise<boolean> {
+  const item = findingItem(f, w, (previousVer ?? 0) + 1, nowMs);
   try {
     await client.send(new PutItemCommand({
       TableName: table,

@@ -4,17 +4,10 @@ import { closureKind, parseDigestMessage, planDigest, processDigestBatch, proces
 import type { DigestFinding } from '../../../handlers/finding-digest/store';
 import { processFindingEvent } from '../../../handlers/finding-tracker';
 import { imageKey, recordScanMailed } from '../../../handlers/shared/finding-state';
-import { LocalDynamo, startDynalite } from '../../support/dynalite';
-import { capturedLogger, DIGEST, FakeSqs, findingEvent, QUEUE_URL, TOPIC_ARN } from '../finding-tracker/support';
+import { capturedLogger, FakeSqs, findingEvent, IMAGE, iso, QUEUE_URL, T0, useDynalite, TOPIC_ARN } from '../finding-tracker/support';
 
-let db: LocalDynamo;
-let tableCount = 0;
-beforeAll(async () => { db = await startDynalite(); });
-afterAll(async () => { await db.close(); });
-
-const T0 = Date.parse('2026-12-01T10:00:00Z');
-const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-const IMAGE = { account: '123456789012', repositoryName: 'amazon/amazon-ecs-sample', digest: DIGEST };
+const dynalite = useDynalite('digest');
+const db = { get client() { return dynalite.db().client; } };
 const PK = imageKey(IMAGE);
 // The sample's initial scan: findings first observed Dec 3, 2021, 6:02:30 PM, image pushed at 6:02:13 PM.
 const SCAN_DONE = Date.parse('2021-12-03T18:02:31Z');
@@ -37,8 +30,7 @@ class FakeSns {
 }
 
 async function setup(overrides: Partial<FindingDigestConfig> = {}) {
-  const table = `digest-${++tableCount}`;
-  await db.createStateTable(table);
+  const table = await dynalite.newTable();
   const config: FindingDigestConfig = { stateTable: table, queueUrl: QUEUE_URL, windowSeconds: 300, notifyClosed: false, topicArn: TOPIC_ARN, locale: 'en', ...overrides };
   const sqs = new FakeSqs();
   const sns = new FakeSns();

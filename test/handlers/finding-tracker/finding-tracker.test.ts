@@ -3,21 +3,13 @@ import { FindingTrackerConfig, loadTrackerConfig, processFindingEvent } from '..
 import { fingerprint, materialState, moreUrgent } from '../../../handlers/finding-tracker/material';
 import { parseFindingEvent } from '../../../handlers/finding-tracker/event';
 import { imageKey, recordScanMailed } from '../../../handlers/shared/finding-state';
-import { LocalDynamo, startDynalite } from '../../support/dynalite';
-import { capturedLogger, DIGEST, FakeSqs, findingEvent, QUEUE_URL } from './support';
+import { capturedLogger, FakeSqs, findingEvent, IMAGE, iso, QUEUE_URL, T0, useDynalite } from './support';
 
-let db: LocalDynamo;
-let tableCount = 0;
-beforeAll(async () => { db = await startDynalite(); });
-afterAll(async () => { await db.close(); });
-
-const T0 = Date.parse('2026-12-01T10:00:00Z');
-const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-const IMAGE = { account: '123456789012', repositoryName: 'amazon/amazon-ecs-sample', digest: DIGEST };
+const dynalite = useDynalite('state');
+const db = { get client() { return dynalite.db().client; } };
 
 async function setup(overrides: Partial<FindingTrackerConfig> = {}) {
-  const table = `state-${++tableCount}`;
-  await db.createStateTable(table);
+  const table = await dynalite.newTable();
   const config: FindingTrackerConfig = { stateTable: table, queueUrl: QUEUE_URL, windowSeconds: 300, notifyClosed: false, ...overrides };
   const sqs = new FakeSqs();
   const log = capturedLogger();

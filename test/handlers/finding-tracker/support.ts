@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createLogger, Logger } from '../../../handlers/shared/logger';
+import { LocalDynamo, startDynalite } from '../../support/dynalite';
 
 /** The AWS documentation sample of an `Inspector2 Finding` event. */
 export const FINDING_SAMPLE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'inspector2-finding.json'), 'utf8'));
@@ -82,3 +83,28 @@ export class FakeSqs {
 
 export const QUEUE_URL = 'https://sqs.us-east-2.amazonaws.com/123456789012/digests';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-2:123456789012:scan-notifications';
+
+/** The test clock's start, and an ISO time `minutes` after it. */
+export const T0 = Date.parse('2026-12-01T10:00:00Z');
+export const iso = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
+/** The sample's image. */
+export const IMAGE = { account: '123456789012', repositoryName: 'amazon/amazon-ecs-sample', digest: DIGEST };
+
+/**
+ * Starts dynalite for the test file (beforeAll / afterAll) and hands out a fresh state table per
+ * test: `db()` is the running instance, `newTable()` creates and names a table.
+ */
+export function useDynalite(prefix: string): { db: () => LocalDynamo; newTable: () => Promise<string> } {
+  let instance: LocalDynamo | undefined;
+  let count = 0;
+  beforeAll(async () => { instance = await startDynalite(); });
+  afterAll(async () => { await instance?.close(); });
+  return {
+    db: () => instance!,
+    newTable: async () => {
+      const name = `${prefix}-${++count}`;
+      await instance!.createStateTable(name);
+      return name;
+    },
+  };
+}

@@ -11,7 +11,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createNotificationPipeline, createPipelineFunction } from './notification-pipeline';
+import { createNotificationPipeline, createPipelineFunction, deadLettersMetric, pipelineErrorsMetric, validatePipelineOptions } from './notification-pipeline';
+import { INotificationPipeline, NotificationPipelineOptions } from './notification-pipeline-options';
 import { NotificationLocale, Severity } from './severity';
 
 /** The window when none is given. */
@@ -22,8 +23,12 @@ const MAX_WINDOW = Duration.minutes(15);
 const DIGEST_MAX_RECEIVES = 5;
 const DIGEST_TIMEOUT = Duration.seconds(60);
 
-/** Properties of a `NewFindingsNotifier`. */
-export interface NewFindingsNotifierProps {
+/**
+ * Properties of a `NewFindingsNotifier`. The shared pipeline options apply to both functions: a
+ * `logGroup` you pass serves the tracker and the digest, and the alarm thresholds apply to the
+ * alarms of both.
+ */
+export interface NewFindingsNotifierProps extends NotificationPipelineOptions {
   /** The standard topic the new-findings mails are published to. */
   readonly topic: sns.ITopic;
 
@@ -72,13 +77,6 @@ export interface NewFindingsNotifierProps {
    * @default NotificationLocale.EN
    */
   readonly locale?: NotificationLocale;
-
-  /**
-   * The log group of both functions.
-   *
-   * @default - a log group per function, kept one year
-   */
-  readonly logGroup?: logs.ILogGroup;
 }
 
 /**
@@ -94,7 +92,7 @@ export interface NewFindingsNotifierProps {
  * Nothing is lost: failed events end in `deadLetterQueue`, failed digests in
  * `digestDeadLetterQueue`, each with two alarms.
  */
-export class NewFindingsNotifier extends Construct {
+export class NewFindingsNotifier extends Construct implements INotificationPipeline {
   /** The tracker function (fed by `rule`). */
   public readonly handler: lambda.IFunction;
   /** The rule that sends `Inspector2 Finding` events of ECR images to the tracker. */
@@ -135,6 +133,7 @@ export class NewFindingsNotifier extends Construct {
     super(scope, id);
     const window = props.window ?? DEFAULT_NEW_FINDINGS_WINDOW;
     validateWindow(window);
+    validatePipelineOptions(props);
 
     const table = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -165,7 +164,12 @@ export class NewFindingsNotifier extends Construct {
       LOCALE: props.locale ?? NotificationLocale.EN,
     };
     if (props.minimumSeverity) environment.MIN_SEVERITY = props.minimumSeverity;
-    const shared = { logRetention: logs.RetentionDays.ONE_YEAR, logGroup: props.logGroup, environment };
+    const shared = {
+      logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
+      environment,
+    };
 
     const trackerScope = new Construct(this, 'Tracker');
     const tracker = createNotificationPipeline(trackerScope, {
@@ -219,7 +223,11 @@ export class NewFindingsNotifier extends Construct {
     for (const repository of props.repositories ?? []) this.addRepository(repository);
   }
 
-  /** Tracks the images of one more repository (the first call turns "every repository" into "these"). */
+  /**
+   * Tracks the images of one more repository (the first call turns "every repository" into "these").
+   *
+   * @param repository the repository
+   */
   public addRepository(repository: ecr.IRepository): void {
     if (!this.repositoryNames) {
       const names: string[] = [];
@@ -229,17 +237,43 @@ export class NewFindingsNotifier extends Construct {
     if (!this.repositoryNames.includes(repository.repositoryName)) this.repositoryNames.push(repository.repositoryName);
   }
 
+  /**
+   * The tracker's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Events waiting in the tracker's dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
+  }
+
   /** Every alarm of the construct: the tracker's and the digest's. */
   public get alarms(): cloudwatch.Alarm[] {
     return [this.errorsAlarm, this.deadLetterAlarm, this.digestErrorsAlarm, this.digestDeadLetterAlarm];
   }
 
-  /** Adds `action` to every alarm of the construct (`alarms`). */
+  /**
+   * Adds `action` to every alarm of the construct (`alarms`).
+   *
+   * @param action what the alarms do, for example an `SnsAction` to an on-call topic
+   */
   public addAlarmAction(action: cloudwatch.IAlarmAction): void {
     for (const alarm of this.alarms) alarm.addAlarmAction(action);
   }
 
-  /** Lets `grantee` record scan mails in the state table (the scan formatter does, so the initial scan is mailed once). */
+  /**
+   * Lets `grantee` record scan mails in the state table (the scan formatter does, so the initial scan is mailed once).
+   *
+   * @param grantee the scan formatter's role
+   */
   public grantRecordScanMail(grantee: iam.IGrantable): iam.Grant {
     return this.stateTable.grant(grantee, 'dynamodb:UpdateItem');
   }

@@ -217,7 +217,8 @@ describe('Compliance', () => {
     const t = Template.fromStack(stack);
     expect(stack.imageMonitor).toBeDefined();
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'source': ['aws.ecs'], 'detail-type': ['ECS Task State Change'] }) });
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
+    // The scan mail's 2, the new findings' 4, the tamper alerts' 2 and the monitor's 2.
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 10);
     expect(plain.stack.imageMonitor).toBeUndefined();
   });
 });

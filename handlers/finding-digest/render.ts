@@ -8,7 +8,8 @@ import { findingPayload, FindingView, toFindingView } from '../shared/finding-vi
 import { Notification } from '../shared/notification';
 import { renderText } from '../shared/render';
 import { urgencyOf } from '../shared/urgency';
-import { consoleLinks, MAX_TAGS_SHOWN, renderSubject, shortDigest } from '../scan-formatter/render';
+import { renderSubject } from '../scan-formatter/render';
+import { consoleLinks, MAX_TAGS_SHOWN, shortDigest } from '../scan-formatter/view';
 import type { DigestPlan } from './decide';
 import type { DigestFinding } from './store';
 

@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ECR_SCAN_EVENT_PATTERN } from '../private/scan-event-pattern';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from './private/environment-size';
 import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from './notification-pipeline';
 import { INotificationPipeline } from './notification-pipeline-options';
@@ -103,7 +104,7 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
       description: 'Formats Amazon Inspector scan events into notifications',
       roleDescription: 'Formats Amazon Inspector scan events and publishes them to the notification topic.',
       ruleDescription: 'Amazon Inspector scan results to the scan notifier',
-      eventPattern: { source: ['aws.inspector2'], detailType: ['Inspector2 Scan'] },
+      eventPattern: ECR_SCAN_EVENT_PATTERN,
       topic: this.topic,
       topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
       environment,

@@ -35,6 +35,8 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
   readonly ruleDescription?: string;
   /** The events that feed the function. */
   readonly eventPattern: events.EventPattern;
+  /** The rule's name. @default - a name CloudFormation generates */
+  readonly ruleName?: string;
   /** The topic notifications are published to. @default - the function publishes nothing: no TOPIC_ARN, no sns:Publish */
   readonly topic?: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
@@ -89,20 +91,16 @@ export interface NotificationPipeline {
  */
 export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
   const parts = createPipelineFunction(scope, props, 'the function and its EventBridge target');
-  const rule = new events.Rule(scope, 'Rule', {
+  const rule = addPipelineRule(scope, 'Rule', parts, {
     description: props.ruleDescription ?? props.description,
     eventPattern: props.eventPattern,
-    targets: [new targets.LambdaFunction(parts.function, {
-      deadLetterQueue: parts.deadLetterQueue,
-      retryAttempts: RULE_RETRY_ATTEMPTS,
-      maxEventAge: RULE_MAX_EVENT_AGE,
-    })],
+    ruleName: props.ruleName,
   });
   return { ...parts, rule };
 }
 
 /** A pipeline's function without its rule: for a function fed by something else (an SQS queue). */
-export type PipelineFunctionProps = Omit<NotificationPipelineProps, 'eventPattern' | 'ruleDescription'>;
+export type PipelineFunctionProps = Omit<NotificationPipelineProps, 'eventPattern' | 'ruleDescription' | 'ruleName'>;
 
 /**
  * The function side of a pipeline (everything but the rule), with the same children and ids:
@@ -213,6 +211,22 @@ export function createFailureAlarms(scope: Construct, fn: lambda.IFunction, queu
     errorsAlarm: alarm('ErrorsAlarm', options.errorsAlarmDescription, pipelineErrorsMetric(fn), options.errorsAlarmThreshold),
     deadLetterAlarm: alarm('DeadLetterAlarm', options.deadLetterAlarmDescription, deadLettersMetric(queue), options.deadLetterAlarmThreshold),
   };
+}
+
+/**
+ * Another rule that feeds the pipeline's function, with the same delivery as the first: EventBridge
+ * retries for up to 24 hours, then the event goes to the pipeline's dead-letter queue.
+ */
+export function addPipelineRule(scope: Construct, id: string,
+  pipeline: { readonly function: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue }, props: events.RuleProps): events.Rule {
+  return new events.Rule(scope, id, {
+    ...props,
+    targets: [new targets.LambdaFunction(pipeline.function, {
+      deadLetterQueue: pipeline.deadLetterQueue,
+      retryAttempts: RULE_RETRY_ATTEMPTS,
+      maxEventAge: RULE_MAX_EVENT_AGE,
+    })],
+  });
 }
 
 /** The errors of a pipeline's function: sum over 5 minutes unless `props` says otherwise. */

@@ -3,6 +3,7 @@
  *
  *   npm run preview -- [event.json] [--findings list-findings.json] [--locale ja] [--json]
  *   npm run preview -- --runtime [guardduty|falco|event.json] [--json]
+ *   npm run preview -- --new-findings [finding-event.json ...] [--locale ja] [--json]   (scripts/preview-new-findings.ts)
  *
  * With no event file it uses the AWS documentation's sample event and a real-shaped ListFindings
  * response (test/fixtures/inspector2-list-findings-packages.json: several packages per finding,
@@ -52,7 +53,18 @@ function readJson(file: string): unknown {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--new-findings')) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { previewNewFindings } = require('./preview-new-findings') as typeof import('./preview-new-findings');
+    const rest = argv.filter((a) => a !== '--new-findings');
+    const localeAt = rest.indexOf('--locale');
+    const locale = localeAt >= 0 ? rest[localeAt + 1] : undefined;
+    const files = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--locale');
+    previewNewFindings(files, locale, rest.includes('--json'), (text) => process.stdout.write(text));
+    return;
+  }
+  const args = parseArgs(argv);
   if (args.runtime) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { previewRuntime } = require('./preview-runtime') as typeof import('./preview-runtime');

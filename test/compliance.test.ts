@@ -33,7 +33,8 @@ describe('Compliance', () => {
 
       // Alarms routed as in production: CloudWatch cannot publish to a topic under the AWS managed key.
       const onCall = new sns.Topic(stack, 'OnCall', { enforceSSL: true });
-      for (const alarm of [notifier.errorsAlarm, notifier.deadLetterAlarm, monitor.errorsAlarm, monitor.deadLetterAlarm, tamper.errorsAlarm, tamper.deadLetterAlarm]) {
+      notifier.addAlarmAction(new cwActions.SnsAction(onCall));
+      for (const alarm of [monitor.errorsAlarm, monitor.deadLetterAlarm, tamper.errorsAlarm, tamper.deadLetterAlarm]) {
         alarm.addAlarmAction(new cwActions.SnsAction(onCall));
       }
     });

@@ -8,7 +8,8 @@ import { buildPublishInput } from '../shared/notification';
 import { loadConfig, ScanFormatterConfig } from './config';
 import { fillCounts } from './counts';
 import { skipReason } from './decide';
-import { otherResourceScan, parseScanEvent } from './event';
+import { otherResourceScan, parseScanEvent, ScanEvent } from './event';
+import { scanMailRecorder } from './finding-state-hook';
 import { FindingsLookup, ListFindingsClient, lookUpFindings, NO_LOOKUP } from './findings';
 import { formatScan } from './render';
 import {
@@ -62,6 +63,8 @@ export interface ScanFormatterDeps {
   readonly dedup?: DedupStore;
   /** How long AWS calls may take. @default TIMEOUTS, from the environment */
   readonly timeouts?: Timeouts;
+  /** Called after the mail went out (records it for the new-findings digest); must not throw. @default nothing */
+  readonly scanMailed?: (scan: ScanEvent, log: Logger) => Promise<void>;
 }
 
 /** What the handler did with an event. */
@@ -129,6 +132,7 @@ export async function processScanEvent(event: unknown, config: ScanFormatterConf
     try {
       const out = await deps.sns.send(new PublishCommand(buildPublishInput(config.topicArn, notification)));
       log.info('Published', { messageId: out.MessageId, severity: notification.attributes.severity, findingsStatus: lookup.status });
+      await deps.scanMailed?.(scan, log);
       return { published: true, messageId: out.MessageId, subject: notification.subject, severity: notification.attributes.severity, findingsStatus: lookup.status };
     } catch (err) {
       log.error('Publishing to SNS failed; Lambda retries the event, then the dead-letter queue keeps it', { topicArn: config.topicArn, ...errorFields(err) });
@@ -161,6 +165,7 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
       logger: rootLogger,
       remainingTimeMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
       dedup,
+      scanMailed: process.env.STATE_TABLE ? scanMailRecorder(dynamodb ??= newDynamoDb(), process.env.STATE_TABLE, DEDUP_CALL_BUDGET_MS) : undefined,
     });
   } catch (err) {
     if (err instanceof Error && (err.name === 'ConfigurationError' || err.name === 'InvalidScanEventError')) {

@@ -43,7 +43,7 @@ function tidy(text: string): string {
 }
 
 /** The subject, with the image shortened so that the counts always fit. */
-export function renderSubject(template: string, view: ScanView): string {
+export function renderSubject(template: string, view: Pick<ScanView, 'image' | 'repositoryName'>): string {
   const full = renderText(template, view).replace(/\s+/g, ' ').trim();
   if (full.length <= MAX_SUBJECT_LENGTH) return safeSubject(full);
   const overflow = full.length - MAX_SUBJECT_LENGTH;

@@ -76,7 +76,7 @@ export interface ScanView {
 }
 
 /** Console links to the image's findings in Inspector and to the image in ECR. */
-export function consoleLinks(scan: ScanEvent): { inspector: string; ecr: string } {
+export function consoleLinks(scan: Pick<ScanEvent, 'partition' | 'region' | 'account' | 'repositoryArn' | 'repositoryName' | 'digest'>): { inspector: string; ecr: string } {
   const host = consoleHost(scan.partition, scan.region);
   const region = encodeURIComponent(scan.region);
   return {

@@ -39,8 +39,9 @@ export interface ScanEventForwarderProps {
 }
 
 /**
- * Runs in a member account: sends the account's `Inspector2 Scan` events of ECR images (which
- * stay in the account and region where the image lives) to the hub account's event bus, where the hub's
+ * Runs in a member account: sends the account's `Inspector2 Scan` events of ECR images, and the
+ * `Inspector2 Finding` events of its ECR images (which stay in the account and region where the
+ * image lives) to the hub account's event bus, where the hub's
  * notifier formats them. Events keep their `account` field, so the notifications' `account`
  * attribute names the member account. The construct creates no asset and no function.
  */
@@ -51,6 +52,16 @@ export class ScanEventForwarder extends Construct {
    * images stay in the account.
    */
   public static readonly EVENT_PATTERN: events.EventPattern = ECR_SCAN_EVENT_PATTERN;
+
+  /**
+   * The finding events a forwarder sends: those of ECR images only (findings of EC2 instances and
+   * Lambda functions share the detail type), for the hub's new-findings mails.
+   */
+  public static readonly FINDING_EVENT_PATTERN: events.EventPattern = {
+    source: ['aws.inspector2'],
+    detailType: ['Inspector2 Finding'],
+    detail: { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
+  };
 
   /**
    * The default event bus of the hub account, in this stack's region unless `region` is given.
@@ -68,6 +79,9 @@ export class ScanEventForwarder extends Construct {
 
   /** The rule that matches the scan events. */
   public readonly rule: events.Rule;
+
+  /** The rule that matches the finding events of ECR images. */
+  public readonly findingRule: events.Rule;
 
   /** The role EventBridge assumes to put the events on the hub bus. */
   public readonly role: iam.IRole;
@@ -91,6 +105,11 @@ export class ScanEventForwarder extends Construct {
     this.rule = new events.Rule(this, 'Resource', {
       description: props.description ?? 'Amazon Inspector scan results to the scan guard hub',
       eventPattern: ScanEventForwarder.EVENT_PATTERN,
+      targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: props.deadLetterQueue })],
+    });
+    this.findingRule = new events.Rule(this, 'FindingRule', {
+      description: 'Amazon Inspector findings of ECR images to the scan guard hub',
+      eventPattern: ScanEventForwarder.FINDING_EVENT_PATTERN,
       targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: props.deadLetterQueue })],
     });
   }

@@ -202,7 +202,8 @@ export class ScanGuardHubStack extends Stack {
     }
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor, this.runtimeThreatAlerts]) {
+      this.notifier.addAlarmAction(action);
+      for (const owner of [this.tamperAlerts, this.imageMonitor, this.runtimeThreatAlerts]) {
         owner?.errorsAlarm.addAlarmAction(action);
         owner?.deadLetterAlarm.addAlarmAction(action);
       }

@@ -45,8 +45,8 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
    * @default - none
    */
   readonly snsSources?: sns.ITopic[];
-  /** The topic notifications are published to. */
-  readonly topic: sns.ITopic;
+  /** The topic notifications are published to. @default - the function publishes nothing: no TOPIC_ARN, no sns:Publish */
+  readonly topic?: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
   readonly topicKey?: kms.IKey;
   /** Environment of the function, besides TOPIC_ARN, DEDUP_TABLE and DEDUP_TTL_SECONDS. */
@@ -98,16 +98,25 @@ export interface NotificationPipeline {
  * `DeadLetterAlarm`.
  */
 export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
-  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
+  const parts = createPipelineFunction(scope, props, 'the function and its EventBridge target');
+  const rule = addPipelineRule(scope, 'Rule', parts, {
+    description: props.ruleDescription ?? props.description,
+    eventPattern: props.eventPattern,
+    ruleName: props.ruleName,
   });
-  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
-  const dlqReason = 'This queue is itself the dead-letter queue of the function and its EventBridge target; '
-    + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
-  Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason });
-  Validations.of(deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
+  return { ...parts, rule };
+}
+
+/** A pipeline's function without its rule: for a function fed by something else (an SQS queue). */
+export type PipelineFunctionProps = Omit<NotificationPipelineProps, 'eventPattern' | 'ruleDescription' | 'ruleName'>;
+
+/**
+ * The function side of a pipeline (everything but the rule), with the same children and ids:
+ * `Resource`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
+ * `DeadLetterAlarm`. `dlqOf` says what the dead-letter queue serves.
+ */
+export function createPipelineFunction(scope: Construct, props: PipelineFunctionProps, dlqOf: string): Omit<NotificationPipeline, 'rule'> {
+  const deadLetterQueue = createDeadLetterQueue(scope, 'DeadLetterQueue', dlqOf);
 
   const table = props.dedupTtl ? new dynamodb.Table(scope, 'DedupTable', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -126,10 +135,11 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     description: props.roleDescription ?? props.description,
   });
   logGroup.grantWrite(role);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
-  (props.topicKey ?? props.topic.masterKey)?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-
-  const environment: Record<string, string> = { TOPIC_ARN: props.topic.topicArn };
+  const environment: Record<string, string> = {};
+  if (props.topic) {
+    grantPublish(role, props.topic, props.topicKey);
+    environment.TOPIC_ARN = props.topic.topicArn;
+  }
   if (table) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
     environment.DEDUP_TABLE = table.tableName;
@@ -159,17 +169,48 @@ export function createNotificationPipeline(scope: Construct, props: Notification
       + 'the runtime moves together with the bundle target.',
   });
 
-  const rule = addPipelineRule(scope, 'Rule', { function: fn, deadLetterQueue }, {
-    description: props.ruleDescription ?? props.description,
-    eventPattern: props.eventPattern,
-    ruleName: props.ruleName,
-  });
-
   for (const source of props.snsSources ?? []) {
     source.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue }));
   }
 
   // By default both alarms fire on the first occurrence: one failed invocation, one event in the queue.
+  const { errorsAlarm, deadLetterAlarm } = createFailureAlarms(scope, fn, deadLetterQueue, props);
+
+  return { function: fn, role, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+}
+
+/**
+ * A dead-letter queue (`id` in `scope`): encrypted, TLS only, messages kept 14 days for replay.
+ * `of` names what it is the dead-letter queue of, for the reason of its acknowledged findings.
+ */
+export function createDeadLetterQueue(scope: Construct, id: string, of: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
+  const reason = `This queue is itself the dead-letter queue of ${of}; `
+    + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason });
+  Validations.of(queue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason });
+  return queue;
+}
+
+/** Grants `grantee` sns:Publish on `topic`, and the use of its key (`key`, else `topic.masterKey`). */
+export function grantPublish(grantee: iam.IGrantable, topic: sns.ITopic, key?: kms.IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+  (key ?? topic.masterKey)?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+}
+
+/**
+ * The two alarms of a pipeline, created in `scope` as `ErrorsAlarm` and `DeadLetterAlarm`: on the
+ * errors of `fn` in 5 minutes and on the messages in `queue`, at the thresholds of `options`
+ * (by default 1: the first occurrence).
+ */
+export function createFailureAlarms(scope: Construct, fn: lambda.IFunction, queue: sqs.IQueue,
+  options: NotificationPipelineOptions & { readonly errorsAlarmDescription: string; readonly deadLetterAlarmDescription: string }):
+  { errorsAlarm: cloudwatch.Alarm; deadLetterAlarm: cloudwatch.Alarm } {
   const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) => new cloudwatch.Alarm(scope, id, {
     alarmDescription,
     metric,
@@ -178,11 +219,10 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  const errorsAlarm = alarm('ErrorsAlarm', props.errorsAlarmDescription, pipelineErrorsMetric(fn), props.errorsAlarmThreshold);
-  const deadLetterAlarm = alarm('DeadLetterAlarm', props.deadLetterAlarmDescription, deadLettersMetric(deadLetterQueue),
-    props.deadLetterAlarmThreshold);
-
-  return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+  return {
+    errorsAlarm: alarm('ErrorsAlarm', options.errorsAlarmDescription, pipelineErrorsMetric(fn), options.errorsAlarmThreshold),
+    deadLetterAlarm: alarm('DeadLetterAlarm', options.deadLetterAlarmDescription, deadLettersMetric(queue), options.deadLetterAlarmThreshold),
+  };
 }
 
 /**

@@ -135,5 +135,30 @@ export interface ScanNotifierProps extends NotificationPipelineOptions {
    * @default Duration.seconds(30)
    */
   readonly timeout?: Duration;
+
+  /**
+   * Also mail new vulnerabilities of images already scanned: Amazon Inspector reports a CVE found
+   * after the initial scan only as `Inspector2 Finding` events. One mail per image per
+   * `newFindingsWindow` (`kind` = `new-findings`), through a `NewFindingsNotifier` with the same
+   * topic, repositories, `minimumSeverity` and `locale`.
+   *
+   * @default true
+   */
+  readonly newFindings?: boolean;
+
+  /**
+   * How long the changes of one image are gathered into one new-findings mail: 1 second to 15 minutes.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly newFindingsWindow?: Duration;
+
+  /**
+   * Report findings that closed in the next new-findings mail of their image: as fixed, or as no
+   * longer scanned when the image aged out of Inspector's re-scan duration.
+   *
+   * @default false
+   */
+  readonly notifyClosed?: boolean;
 }
 

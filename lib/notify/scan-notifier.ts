@@ -14,6 +14,7 @@ import { ECR_SCAN_EVENT_PATTERN } from '../private/scan-event-pattern';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from './private/environment-size';
 import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from './notification-pipeline';
 import { INotificationPipeline } from './notification-pipeline-options';
+import { NewFindingsNotifier, validateWindow } from './new-findings-notifier';
 import { NotificationLocale } from './severity';
 
 import { ScanNotifierProps } from './scan-notifier-props';
@@ -68,6 +69,12 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
    */
   public readonly dedupTable: dynamodb.ITable;
 
+  /**
+   * The new-findings mails of images already scanned (`Inspector2 Finding` events); undefined
+   * when `newFindings` is false.
+   */
+  public readonly newFindings?: NewFindingsNotifier;
+
   private readonly fn: lambda.Function;
   private readonly environment: Record<string, string>;
   /** Names of the repositories notified; undefined means every repository. */
@@ -76,6 +83,7 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
   constructor(scope: Construct, id: string, props: ScanNotifierProps = {}) {
     super(scope, id);
     validateProps(props);
+    if (props.newFindingsWindow) validateWindow(props.newFindingsWindow, 'newFindingsWindow');
     validateDedupTtl('dedupTtl', props.dedupTtl);
     validatePipelineOptions(props);
     const topFindings = props.topFindings ?? DEFAULT_TOP_FINDINGS;
@@ -133,6 +141,27 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
       });
     }
 
+    if (props.newFindings ?? true) {
+      this.newFindings = new NewFindingsNotifier(this, 'NewFindings', {
+        topic: this.topic,
+        topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
+        window: props.newFindingsWindow,
+        notifyClosed: props.notifyClosed,
+        minimumSeverity: props.minimumSeverity,
+        locale: props.locale,
+        // A log group you pass serves the tracker and the digest too.
+        logGroup: props.logGroup,
+        errorsAlarmThreshold: props.errorsAlarmThreshold,
+        deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
+      });
+      // The scan mail records the initial scan, so its burst of Finding events sends no second mail.
+      this.newFindings.grantRecordScanMail(pipeline.role);
+      this.fn.addEnvironment('STATE_TABLE', this.newFindings.stateTable.tableName);
+    } else if (props.newFindingsWindow || props.notifyClosed !== undefined) {
+      throw new Error(`${props.newFindingsWindow ? 'newFindingsWindow' : 'notifyClosed'} is set while newFindings is false: `
+        + 'drop it, or leave newFindings on.');
+    }
+
     for (const repository of props.repositories ?? []) {
       this.addRepository(repository);
     }
@@ -172,8 +201,26 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
       this.fn.addEnvironment('REPOSITORY_NAMES', Lazy.string({ produce: () => Stack.of(this).toJsonString(names) }));
     }
     if (!this.repositoryNames.includes(name)) this.repositoryNames.push(name);
+    this.newFindings?.addRepository(repository);
   }
 
+
+  /**
+   * Every alarm of the notifier: `errorsAlarm` and `deadLetterAlarm`, and those of `newFindings`.
+   * Route them all, for example with `addAlarmAction`.
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.errorsAlarm, this.deadLetterAlarm, ...(this.newFindings?.alarms ?? [])];
+  }
+
+  /**
+   * Adds `action` to every alarm of the notifier (`alarms`).
+   *
+   * @param action what the alarms do, for example an `SnsAction` to an on-call topic
+   */
+  public addAlarmAction(action: cloudwatch.IAlarmAction): void {
+    for (const alarm of this.alarms) alarm.addAlarmAction(action);
+  }
 
   private validateEnvironmentSize(): string[] {
     const least = environmentBytes(this.environment, this.repositoryNames, TOKEN_LENGTH_LEAST);

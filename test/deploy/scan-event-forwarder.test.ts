@@ -139,6 +139,32 @@ describe('cross-account: an event of a member account reaches the hub notifier',
   });
 });
 
+describe('cross-account: a Finding event of a member\'s ECR image reaches the hub\'s finding tracker', () => {
+  const findingSample = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'inspector2-finding.json'), 'utf8'));
+  const memberFinding = JSON.parse(JSON.stringify(findingSample).split(findingSample.account).join(MEMBER));
+  const findingForwarder = resources(memberTemplate.toJSON(), 'AWS::Events::Rule')
+    .find((r) => JSON.stringify(r.Properties.EventPattern).includes('Inspector2 Finding')).Properties.EventPattern;
+  const trackerPattern = hub.resolve((hub.notifier.newFindings!.rule.node.defaultChild as events.CfnRule).eventPattern);
+  const ec2Finding = { ...memberFinding, detail: { ...memberFinding.detail, resources: [{ type: 'AWS_EC2_INSTANCE', id: 'i-0123456789abcdef0' }] } };
+
+  test('the forwarder\'s finding rule and the hub tracker\'s rule both match it', () => {
+    expect(matchesEventPattern(findingForwarder, memberFinding)).toBe(true);
+    expect(matchesEventPattern(trackerPattern, memberFinding)).toBe(true);
+  });
+
+  test('findings of EC2 instances (same detail type) are neither forwarded nor tracked, and the finding rule takes no scan event', () => {
+    expect(matchesEventPattern(findingForwarder, ec2Finding)).toBe(false);
+    expect(matchesEventPattern(trackerPattern, ec2Finding)).toBe(false);
+    expect(matchesEventPattern(findingForwarder, memberEvent)).toBe(false);
+  });
+
+  test('both forwarder rules target the hub bus with the same role', () => {
+    const rules = resources(memberTemplate.toJSON(), 'AWS::Events::Rule');
+    expect(rules).toHaveLength(2);
+    expect(new Set(rules.map((r) => JSON.stringify(r.Properties.Targets[0].RoleArn))).size).toBe(1);
+  });
+});
+
 describe('ScanEventForwarder props', () => {
   test('a role and a dead-letter queue of your own are used', () => {
     const stack = new Stack(testApp(), 'M', { env: { account: MEMBER, region: 'us-east-1' } });

@@ -29,8 +29,14 @@ describe('ScanGuardHubStack', () => {
     expect(t.toJSON().Resources[fnId].Type).toBe('AWS::Lambda::Function');
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], 'detail': { 'repository-name': [{ prefix: 'arn:' }] } } });
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::SQS::Queue', 2); // the notifier's and the tamper alerts' dead-letter queues
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // The scan notifier's and the tamper alerts' dead-letter queues; the new-findings digest queue and two dead-letter queues.
+    t.resourceCountIs('AWS::SQS::Queue', 5);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // The hub carries the new-findings mails too: Finding events of ECR images feed the tracker.
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: {
+      'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], 'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
+    } });
+    expect(plain.stack.notifier.newFindings).toBeDefined();
     t.hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', { ScanType: 'ENHANCED' });
   });
 
@@ -165,16 +171,20 @@ describe('Compliance', () => {
     expect(findings).toEqual([
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Tracker/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Tracker/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Digest/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Digest/DeadLetterAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/DeadLetterAlarm/Resource' },
     ]);
   });
 
-  test('alarmTopic becomes the action of both alarms', () => {
+  test('alarmTopic becomes the action of every alarm (scan, new findings, tamper alerts)', () => {
     const app = testApp();
     const stack = new ScanGuardHubStack(app, 'Hub', { env: TEST_ENV });
     const t = Template.fromStack(new ScanGuardHubStack(app, 'Hub2', { env: TEST_ENV, hubName: 'two', alarmTopic: alarmTopic(stack) }));
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 4);
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 8);
   });
 
   test('tamper alerts watch the guard on the hub topic by default, and can be turned off', () => {
@@ -207,7 +217,8 @@ describe('Compliance', () => {
     const t = Template.fromStack(stack);
     expect(stack.imageMonitor).toBeDefined();
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'source': ['aws.ecs'], 'detail-type': ['ECS Task State Change'] }) });
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
+    // The scan mail's 2, the new findings' 4, the tamper alerts' 2 and the monitor's 2.
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 10);
     expect(plain.stack.imageMonitor).toBeUndefined();
   });
 
@@ -227,8 +238,8 @@ describe('Compliance', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({
       TOP_FINDINGS: '3', IMAGE_POLICY: '{"allowedPrefixes":["111111111111.dkr.ecr.us-east-1.amazonaws.com/"]}', TOPIC_ARN: { Ref: Match.anyValue() },
     }) } });
-    // notifier, image monitor and runtime alerts: two alarms each
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
+    // the notifier (scan mails, new-findings tracker and digest), image monitor and runtime alerts: two alarms each
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 10);
     expect(plain.stack.runtimeThreatAlerts).toBeUndefined();
   });
 });

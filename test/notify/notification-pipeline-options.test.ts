@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { INotificationPipeline, NotificationPipelineOptions } from '../../lib/notify/notification-pipeline-options';
+import { NewFindingsNotifier } from '../../lib/notify/new-findings-notifier';
 import { ScanNotifier } from '../../lib/notify/scan-notifier';
 import { DeployedImageMonitor } from '../../lib/policy/deployed-image-monitor';
 import { GuardTamperAlerts } from '../../lib/policy/guard-tamper-alerts';
@@ -25,14 +26,18 @@ const builders: Array<[string, (stack: Stack, options: NotificationPipelineOptio
   ['RuntimeThreatAlerts', (stack, options) => new RuntimeThreatAlerts(stack, 'Pipeline', {
     topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN), ...options,
   })],
+  ['NewFindingsNotifier', (stack, options) => new NewFindingsNotifier(stack, 'Pipeline', {
+    topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN), ...options,
+  })],
 ];
 
 describe.each(builders)('%s shares the pipeline options', (_name, build) => {
   test('alarm thresholds apply to the two alarms; by default both fire on the first occurrence', () => {
     const custom = testStack();
     build(custom, { errorsAlarmThreshold: 3, deadLetterAlarmThreshold: 5 });
-    const thresholds = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))
-      .map((alarm: any) => [alarm.Properties.MetricName, alarm.Properties.Threshold]).sort();
+    // Every alarm of the construct (a ScanNotifier has its new-findings alarms too): the distinct metric/threshold pairs.
+    const thresholds = (stack: Stack) => [...new Set(Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))
+      .map((alarm: any) => JSON.stringify([alarm.Properties.MetricName, alarm.Properties.Threshold])))].sort().map((pair) => JSON.parse(pair));
     expect(thresholds(custom)).toEqual([['ApproximateNumberOfMessagesVisible', 5], ['Errors', 3]]);
     const defaults = testStack();
     build(defaults, {});

@@ -60,8 +60,7 @@ describe('Compliance', () => {
       const stack = new Stack(app, 'Routed', { env: TEST_ENV });
       const notifier = new ScanNotifier(stack, 'Notifier');
       const ops = new cwActions.SnsAction(sns.Topic.fromTopicArn(stack, 'Ops', OPS_TOPIC_ARN));
-      notifier.errorsAlarm.addAlarmAction(ops);
-      notifier.deadLetterAlarm.addAlarmAction(ops);
+      notifier.addAlarmAction(ops);
     });
     expect(findings).toEqual([]);
   });
@@ -75,6 +74,10 @@ describe('Noncompliance', () => {
     expect(findings).toEqual([
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Unrouted/Notifier/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Unrouted/Notifier/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Unrouted/Notifier/NewFindings/Tracker/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Unrouted/Notifier/NewFindings/Tracker/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Unrouted/Notifier/NewFindings/Digest/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Unrouted/Notifier/NewFindings/Digest/DeadLetterAlarm/Resource' },
     ]);
   });
 

@@ -12,21 +12,33 @@ import { testStack } from '../support/app';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:111111111111:ops';
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
 
-/** The logical id and resource of the only resource of a type. */
+/** Resources of a type outside the new-findings part (`NewFindings`, tested in new-findings-notifier.test.ts). */
+function scanPart(template: Template, type: string): [string, any][] {
+  return Object.entries(template.findResources(type)).filter(([id]) => !id.includes('NewFindings'));
+}
+
+/** The logical id and resource of the only resource of a type (outside the new-findings part). */
 function only(template: Template, type: string): [string, any] {
-  const found = Object.entries(template.findResources(type));
+  const found = scanPart(template, type);
   expect(found).toHaveLength(1);
   return found[0];
 }
 
 /** Every statement of every identity policy in the template. */
 function statements(template: Template): any[] {
-  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  return scanPart(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 }
 
 /** Every action any identity policy in the template allows. */
 function actions(template: Template): string[] {
   return statements(template).flatMap((s) => [s.Action].flat()).sort();
+}
+
+/** The logical id of the new-findings state table, which the scan formatter records its mails in. */
+function stateTableId(template: Template): string {
+  const found = Object.keys(template.findResources('AWS::DynamoDB::Table')).filter((id) => id.includes('NewFindingsStateTable'));
+  expect(found).toHaveLength(1);
+  return found[0];
 }
 
 function environmentOf(template: Template): Record<string, unknown> {
@@ -67,6 +79,7 @@ describe('ScanNotifier defaults', () => {
   test('the environment holds exactly the handler contract defaults', () => {
     expect(environmentOf(template)).toEqual({
       TOPIC_ARN: { Ref: topicId }, LOCALE: 'en', TOP_FINDINGS: '5', DEDUP_TABLE: { Ref: tableId }, DEDUP_TTL_SECONDS: '86400',
+      STATE_TABLE: { Ref: stateTableId(template) },
     });
   });
 
@@ -85,11 +98,13 @@ describe('ScanNotifier defaults', () => {
 
   test('the function may write its logs, publish to its topic, fill its DLQ and list findings, nothing more', () => {
     expect(actions(template)).toEqual([
-      'dynamodb:DeleteItem', 'dynamodb:PutItem', 'inspector2:ListFindings', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage',
+      'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'inspector2:ListFindings', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage',
     ]);
     const resourceOf = (action: string) => statements(template).find((s) => [s.Action].flat().includes(action)).Resource;
     expect(resourceOf('dynamodb:PutItem')).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
     expect(resourceOf('dynamodb:DeleteItem')).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    // Only to record its mails in the new-findings state table.
+    expect([resourceOf('dynamodb:UpdateItem')].flat()).toEqual([{ 'Fn::GetAtt': [stateTableId(template), 'Arn'] }]);
     expect(resourceOf('sns:Publish')).toEqual({ Ref: topicId });
     expect(resourceOf('sqs:SendMessage')).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     expect(resourceOf('logs:PutLogEvents')).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
@@ -141,7 +156,7 @@ describe('ScanNotifier defaults', () => {
   });
 
   test('an alarm fires on the first function error and on the first message in the dead-letter queue', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+    const alarms = scanPart(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const common = { Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' };
     expect(alarms).toHaveLength(2);
     expect(alarms).toContainEqual(expect.objectContaining({
@@ -185,7 +200,7 @@ describe('ScanNotifier options', () => {
     const template = Template.fromStack(stack);
     expect(actions(template).filter((a) => a.startsWith('inspector2:'))).toEqual([]);
     expect(JSON.stringify(template.toJSON())).not.toContain('inspector2:');
-    template.resourceCountIs('AWS::IAM::Policy', 1);
+    expect(scanPart(template, 'AWS::IAM::Policy')).toHaveLength(1);
     expect(environmentOf(template).TOP_FINDINGS).toBe('0');
   });
 
@@ -207,6 +222,7 @@ describe('ScanNotifier options', () => {
       TEMPLATE_BODY: 'Findings: {{counts.total}}\n',
       DEDUP_TABLE: { Ref: only(template, 'AWS::DynamoDB::Table')[0] },
       DEDUP_TTL_SECONDS: '86400',
+      STATE_TABLE: { Ref: stateTableId(template) },
     });
     expect(actions(template)).toContain('inspector2:ListFindings');
   });
@@ -285,8 +301,9 @@ describe('ScanNotifier options', () => {
     new ScanNotifier(stack, 'First');
     new ScanNotifier(stack, 'Second', { topFindings: 0 });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 2);
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    // Each: the scan formatter, the finding tracker and the finding digest; a dedup and a state table.
+    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
     const names = ['AWS::Lambda::Function', 'AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table']
       .flatMap((type) => Object.values(template.findResources(type)))
       .map((r: any) => r.Properties.FunctionName ?? r.Properties.TopicName ?? r.Properties.QueueName ?? r.Properties.Name ?? r.Properties.AlarmName ?? r.Properties.LogGroupName ?? r.Properties.TableName);

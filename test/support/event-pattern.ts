@@ -4,7 +4,8 @@
  * `wildcard` (`*` matches any run of characters), `anything-but` (values or a prefix), `exists`,
  * `equals-ignore-case` and `numeric` (comparisons joined by AND), in nested objects, and `$or` (a
  * list of patterns, any of which matches, at any level).
- * A field that holds an array in the event matches when any of its elements matches.
+ * A field that holds an array in the event (of values, or of objects matched by a nested
+ * pattern) matches when any of its elements matches.
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
  */
@@ -26,7 +27,9 @@ function matchesField(rule: unknown, value: unknown, present: boolean): boolean 
     return rule.some((matcher) => matchesOne(matcher, values, present));
   }
   if (rule !== null && typeof rule === 'object') {
-    if (!present || value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    // An array of objects in the event (such as detail.resources): any element may match.
+    if (present && Array.isArray(value)) return value.some((v) => matchesField(rule, v, true));
+    if (!present || value === null || typeof value !== 'object') return false;
     return matchesEventPattern(rule as Record<string, unknown>, value as Record<string, unknown>);
   }
   throw new Error(`invalid event pattern: ${JSON.stringify(rule)} must be an array of matchers or an object`);

@@ -1,3 +1,5 @@
 export * from './severity';
 export * from './scan-notifier-props';
 export * from './scan-notifier';
+export * from './scan-coverage-monitor-props';
+export * from './scan-coverage-monitor';

@@ -46,8 +46,17 @@ export interface NotificationPipelineProps {
    * @default - no dedup table
    */
   readonly dedupTtl?: Duration;
-  /** How long the function's logs are kept. */
+  /** How long the function's logs are kept, in the log group the pipeline creates. */
   readonly logRetention: logs.RetentionDays;
+  /** A log group of the caller's for the function: none is created, and `logRetention` is not used. @default - a new log group (`LogGroup`) */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Also invoke the function on this schedule, with a second rule (`ScheduleRule`) that has the
+   * same dead-letter queue and retries as `Rule`. @default - no schedule
+   */
+  readonly schedule?: events.Schedule;
+  /** Description of the schedule rule. @default description */
+  readonly scheduleDescription?: string;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** Reserved concurrent executions of the function. @default - none reserved */
@@ -63,10 +72,12 @@ export interface NotificationPipeline {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly rule: events.Rule;
+  /** The schedule rule, when `schedule` was given. */
+  readonly scheduleRule?: events.Rule;
   /** The dedup table, when `dedupTtl` was given. */
   readonly table?: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
-  readonly logGroup: logs.LogGroup;
+  readonly logGroup: logs.ILogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /**
@@ -85,7 +96,7 @@ export interface NotificationPipeline {
  * EventBridge's and Lambda's retries, and two alarms.
  *
  * Children are created directly in `scope`, with ids that are a public contract: `Resource` (the
- * function), `Rule`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
+ * function), `Rule`, `ScheduleRule`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
  * `DeadLetterAlarm`.
  */
 export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
@@ -110,7 +121,7 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     removalPolicy: RemovalPolicy.DESTROY,
   }) : undefined;
 
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
+  const logGroup = props.logGroup ?? new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
   // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
   const role = new iam.Role(scope, 'ServiceRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -150,15 +161,21 @@ export function createNotificationPipeline(scope: Construct, props: Notification
       + 'the runtime moves together with the bundle target.',
   });
 
+  const target = () => new targets.LambdaFunction(fn, {
+    deadLetterQueue,
+    retryAttempts: RULE_RETRY_ATTEMPTS,
+    maxEventAge: RULE_MAX_EVENT_AGE,
+  });
   const rule = new events.Rule(scope, 'Rule', {
     description: props.ruleDescription ?? props.description,
     eventPattern: props.eventPattern,
-    targets: [new targets.LambdaFunction(fn, {
-      deadLetterQueue,
-      retryAttempts: RULE_RETRY_ATTEMPTS,
-      maxEventAge: RULE_MAX_EVENT_AGE,
-    })],
+    targets: [target()],
   });
+  const scheduleRule = props.schedule ? new events.Rule(scope, 'ScheduleRule', {
+    description: props.scheduleDescription ?? props.description,
+    schedule: props.schedule,
+    targets: [target()],
+  }) : undefined;
 
   // Both alarms fire on the first occurrence: one failed invocation, one event in the queue.
   const firstOccurrence = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => new cloudwatch.Alarm(scope, id, {
@@ -174,7 +191,7 @@ export function createNotificationPipeline(scope: Construct, props: Notification
   const deadLetterAlarm = firstOccurrence('DeadLetterAlarm', props.deadLetterAlarmDescription,
     deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }));
 
-  return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+  return { function: fn, role, rule, scheduleRule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
 }
 
 /** Validates a dedup TTL prop: at least one hour, at most a year. */

@@ -13,6 +13,8 @@ import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParame
 import { validateEach } from '../private/validation';
 import { ScanNotifier } from '../notify/scan-notifier';
 import { ScanNotifierProps } from '../notify/scan-notifier-props';
+import { ScanCoverageMonitor } from '../notify/scan-coverage-monitor';
+import { ScanCoverageMonitorProps } from '../notify/scan-coverage-monitor-props';
 
 /** Properties of a {@link ScanGuardHubStack}. */
 export interface ScanGuardHubStackProps extends StackProps {
@@ -68,6 +70,21 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly tamperAlerts?: boolean;
 
   /**
+   * Alert on the hub topic (`kind` = `coverage`) when Amazon Inspector cannot scan an image of the
+   * hub's account and region (for example ACCESS_DENIED from a repository policy), with a daily sweep.
+   *
+   * @default true
+   */
+  readonly coverageMonitoring?: boolean;
+
+  /**
+   * Settings of the scan coverage monitor, with `coverageMonitoring`.
+   *
+   * @default - a ScanCoverageMonitor with its defaults, on the hub topic
+   */
+  readonly coverage?: ScanCoverageMonitorProps;
+
+  /**
    * Principals whose guard changes are expected and raise no tamper alert (for example the
    * role that deploys spokes), with `*` and `?` allowed in the name.
    *
@@ -104,7 +121,7 @@ export interface ScanGuardHubStackProps extends StackProps {
 /**
  * The hub of a hub-and-spoke deployment, one per account and region: the `ScanNotifier`
  * (topic, formatter, dead-letter queue, alarms), `EnhancedScanning`, `GuardTamperAlerts`
- * (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
+ * and a `ScanCoverageMonitor` (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
  * `/cdk-ecr-scan-guard/<hubName>/topic-arn` that holds the topic ARN, where spokes find it.
  * With `organizationId` or `memberAccountIds`, the hub's default event bus admits the
  * scan events other accounts forward, and the topic admits their spokes' subscriptions.
@@ -123,6 +140,9 @@ export class ScanGuardHubStack extends Stack {
 
   /** The tamper alerts, unless `tamperAlerts` is false. */
   public readonly tamperAlerts?: GuardTamperAlerts;
+
+  /** The scan coverage monitor, unless `coverageMonitoring` is false. */
+  public readonly coverageMonitor?: ScanCoverageMonitor;
 
   /** The deployed-image monitor, with `imagePolicy`. */
   public readonly imageMonitor?: DeployedImageMonitor;
@@ -160,9 +180,14 @@ export class ScanGuardHubStack extends Stack {
     if (props.imagePolicy) {
       this.imageMonitor = new DeployedImageMonitor(this, 'ImageMonitor', { policy: props.imagePolicy, topic: this.notifier.topic });
     }
+    if (props.coverageMonitoring ?? true) {
+      this.coverageMonitor = new ScanCoverageMonitor(this, 'CoverageMonitor', { ...props.coverage, topic: props.coverage?.topic ?? this.notifier.topic });
+    } else if (props.coverage) {
+      throw new Error('coverage is set while coverageMonitoring is false: drop one of them.');
+    }
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor]) {
+      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor, this.coverageMonitor]) {
         owner?.errorsAlarm.addAlarmAction(action);
         owner?.deadLetterAlarm.addAlarmAction(action);
       }

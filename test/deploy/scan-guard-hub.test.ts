@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -29,8 +29,8 @@ describe('ScanGuardHubStack', () => {
     expect(t.toJSON().Resources[fnId].Type).toBe('AWS::Lambda::Function');
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] } });
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::SQS::Queue', 2); // the notifier's and the tamper alerts' dead-letter queues
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    t.resourceCountIs('AWS::SQS::Queue', 3); // the dead-letter queues of the notifier, the tamper alerts and the coverage monitor
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     t.hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', { ScanType: 'ENHANCED' });
   });
 
@@ -167,6 +167,8 @@ describe('Compliance', () => {
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/DeadLetterAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/CoverageMonitor/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/CoverageMonitor/DeadLetterAlarm/Resource' },
     ]);
   });
 
@@ -174,7 +176,7 @@ describe('Compliance', () => {
     const app = testApp();
     const stack = new ScanGuardHubStack(app, 'Hub', { env: TEST_ENV });
     const t = Template.fromStack(new ScanGuardHubStack(app, 'Hub2', { env: TEST_ENV, hubName: 'two', alarmTopic: alarmTopic(stack) }));
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 4);
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
   });
 
   test('tamper alerts watch the guard on the hub topic by default, and can be turned off', () => {
@@ -207,7 +209,23 @@ describe('Compliance', () => {
     const t = Template.fromStack(stack);
     expect(stack.imageMonitor).toBeDefined();
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'source': ['aws.ecs'], 'detail-type': ['ECS Task State Change'] }) });
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 8);
     expect(plain.stack.imageMonitor).toBeUndefined();
+  });
+
+  test('the coverage monitor alerts on the hub topic by default, takes its settings, and can be turned off', () => {
+    const topicRef = { Ref: plain.stack.getLogicalId(plain.stack.notifier.topic.node.defaultChild as sns.CfnTopic) };
+    const monitor = plain.stack.coverageMonitor!;
+    const fn = plain.template.toJSON().Resources[plain.stack.getLogicalId(monitor.handler.node.defaultChild as any)];
+    expect(fn.Properties.Environment.Variables.TOPIC_ARN).toEqual(topicRef);
+    plain.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Coverage'] } });
+    const tuned = hub({ coverage: { gracePeriod: Duration.hours(2), expectContinuousScanning: false } });
+    const tunedFn = tuned.template.toJSON().Resources[tuned.stack.getLogicalId(tuned.stack.coverageMonitor!.handler.node.defaultChild as any)];
+    expect(tunedFn.Properties.Environment.Variables).toMatchObject({ GRACE_PERIOD_SECONDS: '7200', EXPECT_CONTINUOUS_SCANNING: 'false' });
+    const off = hub({ coverageMonitoring: false });
+    expect(off.stack.coverageMonitor).toBeUndefined();
+    off.template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['Inspector2 Coverage'] }) }, 0);
+    expect(() => hub({ coverageMonitoring: false, coverage: { gracePeriod: Duration.hours(2) } }))
+      .toThrow(/coverage is set while coverageMonitoring is false/);
   });
 });

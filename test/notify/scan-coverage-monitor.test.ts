@@ -10,21 +10,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ScanCoverageMonitor } from '../../lib/notify/scan-coverage-monitor';
 import { Severity } from '../../lib/notify/severity';
 import { TEST_ENV, testStack } from '../support/app';
+import { environmentOf, only } from '../support/template';
 import { complianceFindings, DOCUMENTED_EXCEPTIONS } from '../support/compliance';
 import { resolveTemplate } from '../support/simulate';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:111111111111:ops';
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
-
-function only(template: Template, type: string): [string, any] {
-  const found = Object.entries(template.findResources(type));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-
-function environmentOf(template: Template): Record<string, unknown> {
-  return only(template, 'AWS::Lambda::Function')[1].Properties.Environment.Variables;
-}
 
 /** Whether the function's identity policies allow `action` on `resource`, evaluated by an IAM simulator. */
 async function allows(stack: Stack, action: string, resource: string): Promise<boolean> {

@@ -8,16 +8,10 @@ import { ScanNotifier } from '../../lib/notify/scan-notifier';
 import { ScanNotifierProps } from '../../lib/notify/scan-notifier-props';
 import { NotificationLocale, Severity } from '../../lib/notify/severity';
 import { testStack } from '../support/app';
+import { environmentOf, only } from '../support/template';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:111111111111:ops';
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
-
-/** The logical id and resource of the only resource of a type. */
-function only(template: Template, type: string): [string, any] {
-  const found = Object.entries(template.findResources(type));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
 
 /** Every statement of every identity policy in the template. */
 function statements(template: Template): any[] {
@@ -27,10 +21,6 @@ function statements(template: Template): any[] {
 /** Every action any identity policy in the template allows. */
 function actions(template: Template): string[] {
   return statements(template).flatMap((s) => [s.Action].flat()).sort();
-}
-
-function environmentOf(template: Template): Record<string, unknown> {
-  return only(template, 'AWS::Lambda::Function')[1].Properties.Environment.Variables;
 }
 
 describe('ScanNotifier defaults', () => {

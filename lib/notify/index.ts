@@ -1,4 +1,5 @@
 export * from './severity';
+export * from './notification-pipeline-options';
 export * from './scan-notifier-props';
 export * from './scan-notifier';
 export * from './scan-coverage-monitor-props';

@@ -2,12 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { NotificationPipelineOptions } from './notification-pipeline-options';
 import { Severity } from './severity';
 
 /** Properties of a `ScanCoverageMonitor`. */
-export interface ScanCoverageMonitorProps {
+export interface ScanCoverageMonitorProps extends NotificationPipelineOptions {
   /**
    * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the
    * same message attributes as scan notifications (`kind` is `coverage`), so subscription filter
@@ -86,11 +86,4 @@ export interface ScanCoverageMonitorProps {
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
-
-  /**
-   * The function's log group.
-   *
-   * @default - a new log group that keeps logs for one year
-   */
-  readonly logGroup?: logs.ILogGroup;
 }

@@ -8,7 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createNotificationPipeline } from './notification-pipeline';
+import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validatePipelineOptions } from './notification-pipeline';
+import { INotificationPipeline } from './notification-pipeline-options';
 import { createNotificationTopic } from './private/notification-topic';
 import { ScanCoverageMonitorProps } from './scan-coverage-monitor-props';
 import { Severity } from './severity';
@@ -61,7 +62,7 @@ function validateProps(props: ScanCoverageMonitorProps): void {
  * was alerted is remembered in `stateTable`. Events that cannot be handled end in
  * `deadLetterQueue`, and `errorsAlarm` and `deadLetterAlarm` fire.
  */
-export class ScanCoverageMonitor extends Construct {
+export class ScanCoverageMonitor extends Construct implements INotificationPipeline {
   /** The topic alerts are published to. */
   public readonly topic: sns.ITopic;
 
@@ -80,10 +81,10 @@ export class ScanCoverageMonitor extends Construct {
   /** Where an event or sweep lands when it could not be handled; each message body is the original event. */
   public readonly deadLetterQueue: sqs.IQueue;
 
-  /** Fires when the function fails (Errors >= 1 in 5 minutes). Add your own actions. */
+  /** Fires when the function fails (`errorsAlarmThreshold` errors in 5 minutes). Add your own actions. */
   public readonly errorsAlarm: cloudwatch.Alarm;
 
-  /** Fires when the dead-letter queue holds a message. Add your own actions. */
+  /** Fires when the dead-letter queue holds `deadLetterAlarmThreshold` messages. Add your own actions. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   /** The function's log group. */
@@ -92,6 +93,7 @@ export class ScanCoverageMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ScanCoverageMonitorProps = {}) {
     super(scope, id);
     validateProps(props);
+    validatePipelineOptions(props);
     if (props.gracePeriod && !props.gracePeriod.isUnresolved() && props.gracePeriod.toSeconds() < Duration.minutes(15).toSeconds()) {
       Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:coverageGracePeriodShort',
         `gracePeriod is ${props.gracePeriod.toHumanString()}: Inspector can take several minutes to list a new image, `
@@ -122,8 +124,9 @@ export class ScanCoverageMonitor extends Construct {
       topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
       environment,
       dedupTtl: RECOVERED_TTL,
-      logRetention: logs.RetentionDays.ONE_YEAR,
       logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
       timeout: props.timeout ?? Duration.minutes(5),
       errorsAlarmDescription: 'The scan coverage monitor failed. Lambda retries twice, then keeps the event in the dead-letter queue.',
       deadLetterAlarmDescription: 'A scan coverage alert could not be sent: its event is in the dead-letter queue, ready to replay.',
@@ -161,5 +164,23 @@ export class ScanCoverageMonitor extends Construct {
         reason: 'Without a repositories filter the monitor watches every repository of its account and region; it only describes them.',
       });
     }
+  }
+
+  /**
+   * The function's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
   }
 }

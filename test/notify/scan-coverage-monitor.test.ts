@@ -124,6 +124,17 @@ describe('ScanCoverageMonitor with props', () => {
     await expect(allows(stack, 'ecr:DescribeImages', 'arn:aws:ecr:us-east-1:111111111111:repository/team/other')).resolves.toBe(false);
   });
 
+  test('alarm thresholds and the metrics of INotificationPipeline', () => {
+    const stack = testStack();
+    const monitor = new ScanCoverageMonitor(stack, 'Monitor', { errorsAlarmThreshold: 3, deadLetterAlarmThreshold: 2 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 2 });
+    expect(monitor.metricErrors().metricName).toBe('Errors');
+    expect(monitor.metricDeadLetters({ period: Duration.minutes(1) }).period.toMinutes()).toBe(1);
+    expect(() => new ScanCoverageMonitor(testStack(), 'Bad', { errorsAlarmThreshold: 0 })).toThrow(/errorsAlarmThreshold is 0: expected an integer of at least 1/);
+  });
+
   test('a topic key it creates the topic with is granted to the function', () => {
     const stack = testStack();
     new ScanCoverageMonitor(stack, 'Monitor', { topicEncryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) });

@@ -174,7 +174,13 @@ describe('ScanCoverageMonitor with props', () => {
   test('a grace period under 15 minutes warns', () => {
     const stack = testStack();
     new ScanCoverageMonitor(stack, 'Monitor', { gracePeriod: Duration.minutes(10) });
-    Annotations.fromStack(stack).hasWarning('/Test/Monitor', Match.stringLikeRegexp('gracePeriod is 10 minutes: Inspector can take several minutes'));
+    // Synthesis prints warnings: keep the test run quiet.
+    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      Annotations.fromStack(stack).hasWarning('/Test/Monitor', Match.stringLikeRegexp('gracePeriod is 10 minutes: Inspector can take several minutes'));
+    } finally {
+      quiet.mockRestore();
+    }
   });
 });
 
@@ -198,6 +204,8 @@ describe('Compliance', () => {
 
 describe('Noncompliance', () => {
   test('the account-wide repository wildcard is acknowledged only where no repositories are given', () => {
+    // Synthesis prints the findings it fails on: keep the test run quiet.
+    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const findings = complianceFindings((app) => {
       const stack = new Stack(app, 'Monitors', { env: TEST_ENV });
       const monitor = new ScanCoverageMonitor(stack, 'Default');
@@ -205,6 +213,7 @@ describe('Noncompliance', () => {
       monitor.errorsAlarm.addAlarmAction(ops);
       monitor.deadLetterAlarm.addAlarmAction(ops);
     }, {});
+    quiet.mockRestore();
     expect(findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['lambda_inside_vpc_check']));
     expect(findings.filter((f) => f.rule.startsWith('AwsSolutions-IAM5'))).toEqual([]);
   });

@@ -28,7 +28,7 @@ export function parseEcrResource(resourceId: string): { repositoryName: string; 
 
 /** Largest page ListCoverage returns. */
 const COVERAGE_PAGE_SIZE = 200;
-/** ListCoverage takes at most this many values in one string filter. */
+/** ListCoverage takes at most this many values in one filter (API reference, CoverageFilterCriteria). */
 const MAX_FILTER_VALUES = 10;
 
 /** What stops a listing early. */

@@ -209,6 +209,12 @@ export class FakeRegistry {
 
   private answerInspector(operation: string, body: any): unknown {
     if (operation !== 'ListCoverage') throw { code: 'ResourceNotFoundException', message: `the fake only knows ListCoverage, not ${operation}`, status: 404 };
+    for (const [key, filter] of Object.entries(body.filterCriteria ?? {})) {
+      // As the API reference says: "Array Members: Minimum number of 1 item. Maximum number of 10 items."
+      if (!Array.isArray(filter) || filter.length < 1 || filter.length > 10) {
+        throw { code: 'ValidationException', message: `filterCriteria.${key}: 1 to 10 items`, status: 400 };
+      }
+    }
     const values = (filter: Array<{ comparison: string; value: string }> | undefined) => filter?.map((f) => f.value);
     const types = values(body.filterCriteria?.resourceType);
     const names = values(body.filterCriteria?.ecrRepositoryName);

@@ -277,3 +277,13 @@ describe('sweep', () => {
     expect(takeMessages()[0].text).toContain('Found by: sweep');
   });
 });
+
+describe('sweep of many named repositories', () => {
+  test('more than 10 names: Inspector is asked without a name filter (it takes at most 10 values), the function filters', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `team/app-${i}`);
+    await setUp([...names, 'team/unwatched'].map((name, i) => ({ name, images: [image(i, DENIED)] })), { REPOSITORY_NAMES: JSON.stringify(names) });
+    await expect(sweep(config, deps, ACCOUNT, REGION)).resolves.toMatchObject({ repositories: 12, alerted: 12 });
+    expect(takeMessages().some((m) => m.subject.includes('unwatched'))).toBe(false);
+    expect(registry.calls('ListCoverage')[0].body.filterCriteria.ecrRepositoryName).toBeUndefined();
+  });
+});

@@ -190,8 +190,11 @@ describe('Compliance', () => {
       const stack = new Stack(app, 'Monitors', { env: TEST_ENV });
       const ops = new cwActions.SnsAction(sns.Topic.fromTopicArn(stack, 'Ops', TOPIC_ARN));
       const repo = new ecr.Repository(stack, 'Repo', { imageTagMutability: ecr.TagMutability.IMMUTABLE, imageScanOnPush: true, lifecycleRules: [{ maxImageCount: 10 }] });
+      // An environment-agnostic stack: cdk-nag names the repository wildcard with <AWS::...> placeholders.
+      const agnostic = new Stack(app, 'Agnostic');
       for (const monitor of [
         new ScanCoverageMonitor(stack, 'Default'),
+        new ScanCoverageMonitor(agnostic, 'Default'),
         new ScanCoverageMonitor(stack, 'Filtered', { repositories: [repo], topicEncryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) }),
       ]) {
         monitor.errorsAlarm.addAlarmAction(ops);

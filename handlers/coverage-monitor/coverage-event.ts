@@ -3,8 +3,8 @@ import { describeEcrImage } from '../shared/ecr-image';
 import { optionalString, requireObject, requireOneOf, requireString } from '../shared/event-fields';
 import { CoverageGroup, ImageLine } from './alert';
 import { CoverageConfig, watches } from './config';
-import { parseEcrResource } from './listing';
-import { checkPolicies, inspectorRoleArn, partitionOf } from './policy-check';
+import { EcrResource, parseEcrResource } from './listing';
+import { checkPolicies, inspectorRoleArn } from './policy-check';
 import { PublishDeps, publishChanges } from './publish';
 import { judge, ScanStatus } from './reasons';
 import { imageKey, repositoryKey } from './state';
@@ -15,7 +15,7 @@ export interface CoverageEvent {
   readonly account: string;
   readonly region: string;
   /** The ECR resource, or undefined for an EC2 instance, a Lambda function or anything else. */
-  readonly ecr?: { readonly repositoryName: string; readonly imageDigest?: string };
+  readonly ecr?: EcrResource;
   readonly status: ScanStatus;
 }
 
@@ -70,9 +70,10 @@ export async function processCoverageEvent(event: unknown, config: CoverageConfi
     log.debug('a Coverage event of another resource type: ignored');
     return 'not-ecr';
   }
-  const { repositoryName, imageDigest } = parsed.ecr;
+  // The registry's account, which differs from the event's where a delegated administrator receives member events.
+  const { repositoryName, imageDigest, account, partition } = parsed.ecr;
   if (!watches(config, repositoryName)) return 'not-watched';
-  const facts = imageDigest ? await describeEcrImage(deps.ecr, { repositoryName, imageDigest, registryId: parsed.account }, log) : undefined;
+  const facts = imageDigest ? await describeEcrImage(deps.ecr, { repositoryName, imageDigest, registryId: account }, log) : undefined;
   const ageSeconds = facts?.pushedAt ? (deps.now() - facts.pushedAt.getTime()) / 1000 : undefined;
   const verdict = judge(parsed.status, { ...config, ageSeconds });
   if (verdict.kind === 'pending') return 'pending';
@@ -81,17 +82,19 @@ export async function processCoverageEvent(event: unknown, config: CoverageConfi
     return 'forgotten';
   }
   const image: ImageLine | undefined = imageDigest ? { imageDigest, tags: facts?.tags ?? [], ...facts } : undefined;
-  const base = { account: parsed.account, region: parsed.region, repositoryName, source: 'event' as const };
+  const base = { account, region: parsed.region, repositoryName, source: 'event' as const };
   let group: CoverageGroup;
   if (verdict.kind === 'problem') {
-    const inspectorRole = inspectorRoleArn(partitionOf(parsed.region), parsed.account);
+    const inspectorRole = inspectorRoleArn(partition, account);
     group = {
       ...base,
       scope: verdict.scope,
       reason: verdict.reason,
       images: verdict.scope === 'image' && image ? [image] : [],
       inspectorRole,
-      policies: verdict.reason === 'ACCESS_DENIED' ? await checkPolicies(deps.ecr, repositoryName, inspectorRole, log) : undefined,
+      policies: verdict.reason === 'ACCESS_DENIED'
+        ? await checkPolicies(deps.ecr, { repositoryName, registryId: account, ownRegistry: account === parsed.account }, inspectorRole, log)
+        : undefined,
     };
   } else {
     group = { ...base, scope: image ? 'image' : 'repository', images: image ? [image] : [] };

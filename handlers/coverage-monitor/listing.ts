@@ -14,16 +14,26 @@ export interface CoverageEntry {
 }
 
 /** An ECR image ARN as Inspector names it: `arn:<partition>:ecr:<region>:<account>:repository/<name>/sha256:<hex>`. */
-const IMAGE_ARN = /^arn:[a-z-]+:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)\/(sha256:[0-9a-f]{64})$/;
+const IMAGE_ARN = /^arn:([a-z-]+):ecr:[a-z0-9-]+:(\d{12}):repository\/(.+)\/(sha256:[0-9a-f]{64})$/;
 /** An ECR repository ARN. */
-const REPOSITORY_ARN = /^arn:[a-z-]+:ecr:[a-z0-9-]+:\d{12}:repository\/([^@]+)$/;
+const REPOSITORY_ARN = /^arn:([a-z-]+):ecr:[a-z0-9-]+:(\d{12}):repository\/([^@]+)$/;
+
+/** An ECR resource as Inspector names it. */
+export interface EcrResource {
+  readonly partition: string;
+  /** The account of the registry. */
+  readonly account: string;
+  readonly repositoryName: string;
+  /** Undefined for a repository. */
+  readonly imageDigest?: string;
+}
 
 /** The repository (and the image digest, for an image) named by an Inspector resource id of ECR, or undefined. */
-export function parseEcrResource(resourceId: string): { repositoryName: string; imageDigest?: string } | undefined {
+export function parseEcrResource(resourceId: string): EcrResource | undefined {
   const image = IMAGE_ARN.exec(resourceId);
-  if (image) return { repositoryName: image[1], imageDigest: image[2] };
+  if (image) return { partition: image[1], account: image[2], repositoryName: image[3], imageDigest: image[4] };
   const repository = REPOSITORY_ARN.exec(resourceId);
-  return repository ? { repositoryName: repository[1] } : undefined;
+  return repository ? { partition: repository[1], account: repository[2], repositoryName: repository[3] } : undefined;
 }
 
 /** Largest page ListCoverage returns. */

@@ -71,8 +71,12 @@ const POLICY_TIMEOUT_MS = 2_000;
 /**
  * Reads the repository policy and the registry policy and names the Deny statements that can
  * block the Inspector role. Never throws: a policy that cannot be read is `unreadable`, with a log line.
+ * The registry policy of another account (a member's image seen by a delegated administrator) cannot
+ * be read: it is `unreadable` without a call.
  */
-export async function checkPolicies(ecr: ECRClient, repositoryName: string, roleArn: string, log: Logger): Promise<PolicyVerdict[]> {
+export async function checkPolicies(ecr: ECRClient, ref: { repositoryName: string; registryId: string; ownRegistry: boolean }, roleArn: string,
+  log: Logger): Promise<PolicyVerdict[]> {
+  const { repositoryName, registryId } = ref;
   const read = async (policy: string, call: () => Promise<string | undefined>, missing: string): Promise<PolicyVerdict> => {
     try {
       const text = await call();
@@ -85,9 +89,11 @@ export async function checkPolicies(ecr: ECRClient, repositoryName: string, role
   };
   const options = () => ({ abortSignal: AbortSignal.timeout(POLICY_TIMEOUT_MS) });
   return Promise.all([
-    read('repository policy', async () => (await ecr.send(new GetRepositoryPolicyCommand({ repositoryName }), options())).policyText,
+    read('repository policy', async () => (await ecr.send(new GetRepositoryPolicyCommand({ repositoryName, registryId }), options())).policyText,
       'RepositoryPolicyNotFoundException'),
-    read('registry policy', async () => (await ecr.send(new GetRegistryPolicyCommand({}), options())).policyText,
-      'RegistryPolicyNotFoundException'),
+    ref.ownRegistry
+      ? read('registry policy', async () => (await ecr.send(new GetRegistryPolicyCommand({}), options())).policyText,
+        'RegistryPolicyNotFoundException')
+      : Promise.resolve<PolicyVerdict>({ policy: 'registry policy', state: 'unreadable', blocking: [] }),
   ]);
 }

@@ -126,7 +126,9 @@ export async function sweep(config: CoverageConfig, deps: SweepDeps, account: st
 
     const base = { account, region, repositoryName, source: 'sweep' as const, inspectorRole };
     for (const [reason, lines] of problems) {
-      const policies = reason === 'ACCESS_DENIED' ? await checkPolicies(deps.ecr, repositoryName, inspectorRole, log) : undefined;
+      const policies = reason === 'ACCESS_DENIED'
+        ? await checkPolicies(deps.ecr, { repositoryName, registryId: repository.registryId ?? account, ownRegistry: true }, inspectorRole, log)
+        : undefined;
       groups.push({ ...base, scope: 'image', reason, images: lines, policies });
     }
     if (recovered.length) groups.push({ ...base, scope: 'image', images: recovered });

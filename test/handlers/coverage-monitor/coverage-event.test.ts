@@ -73,7 +73,7 @@ describe('parseCoverageEvent', () => {
     });
   });
   test('the ECR image form, and the resource in detail.resourceId with statusCode', () => {
-    expect(parseCoverageEvent(ecrCoverage).ecr).toEqual({ repositoryName: 'team/app', imageDigest: DIGEST });
+    expect(parseCoverageEvent(ecrCoverage).ecr).toEqual({ partition: 'aws', account: '111111111111', repositoryName: 'team/app', imageDigest: DIGEST });
     const other = copy((e) => {
       e.resources = [];
       e.detail.resourceId = 'arn:aws:ecr:us-east-1:111111111111:repository/team/app';
@@ -103,7 +103,7 @@ describe('processCoverageEvent', () => {
     expect(message.default).toContain(ROLE);
     expect(message.default).toContain('size: 52.0 MB');
     expect(JSON.parse(message.sqs)).toMatchObject({ kind: 'coverage', event: 'not-scanned', source: 'event', images: [{ imageDigest: DIGEST, tags: ['v1'] }] });
-    expect(ecr.commandCalls(GetRepositoryPolicyCommand)[0].args[0].input).toEqual({ repositoryName: 'team/app' });
+    expect(ecr.commandCalls(GetRepositoryPolicyCommand)[0].args[0].input).toEqual({ repositoryName: 'team/app', registryId: '111111111111' });
   });
 
   test('once per image and reason: a duplicate delivery is not alerted, a new reason is, and recovery once', async () => {
@@ -192,6 +192,21 @@ describe('processCoverageEvent', () => {
     await expect(processCoverageEvent(ecrCoverage, config, deps)).rejects.toThrow('throttled');
     await expect(processCoverageEvent(ecrCoverage, config, deps)).resolves.toBe('alerted');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+  });
+
+  test('a member account\'s image, seen by a delegated administrator: the registry and the role of the member account', async () => {
+    const member = copy((e) => {
+      e.account = '999999999999';
+      e.resources = [`arn:aws:ecr:us-east-1:222222222222:repository/team/app/${DIGEST}`];
+    });
+    await expect(processCoverageEvent(member, config, deps)).resolves.toBe('alerted');
+    expect(ecr.commandCalls(DescribeImagesCommand)[0].args[0].input.registryId).toBe('222222222222');
+    const text = JSON.parse(published()[0].Message!).default;
+    expect(text).toContain('arn:aws:iam::222222222222:role/aws-service-role/inspector2.amazonaws.com/AWSServiceRoleForAmazonInspector2');
+    expect(published()[0].MessageAttributes!.account.StringValue).toBe('222222222222');
+    expect(ecr.commandCalls(GetRepositoryPolicyCommand)[0].args[0].input.registryId).toBe('222222222222');
+    expect(ecr.commandCalls(GetRegistryPolicyCommand)).toHaveLength(0);
+    expect(text).toContain('The registry policy could not be read');
   });
 
   test('a failed revert is logged as lost', async () => {

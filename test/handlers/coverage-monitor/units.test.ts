@@ -72,8 +72,8 @@ describe('judge', () => {
 
 describe('parseEcrResource', () => {
   test('image and repository ARNs, with slashes in the name', () => {
-    expect(parseEcrResource(`arn:aws:ecr:us-east-1:111111111111:repository/team/app/${DIGEST}`)).toEqual({ repositoryName: 'team/app', imageDigest: DIGEST });
-    expect(parseEcrResource('arn:aws-cn:ecr:cn-north-1:111111111111:repository/team/app')).toEqual({ repositoryName: 'team/app' });
+    expect(parseEcrResource(`arn:aws:ecr:us-east-1:111111111111:repository/team/app/${DIGEST}`)).toEqual({ partition: 'aws', account: '111111111111', repositoryName: 'team/app', imageDigest: DIGEST });
+    expect(parseEcrResource('arn:aws-cn:ecr:cn-north-1:222222222222:repository/team/app')).toEqual({ partition: 'aws-cn', account: '222222222222', repositoryName: 'team/app' });
     expect(parseEcrResource('i-087d63509b8c97098')).toBeUndefined();
     expect(parseEcrResource('arn:aws:lambda:us-east-1:111111111111:function:f')).toBeUndefined();
   });

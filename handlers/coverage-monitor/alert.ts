@@ -38,7 +38,7 @@ export interface CoverageGroup {
   readonly previousReason?: string;
 }
 
-/** Images listed in the mail text; the JSON payload lists up to {@link MAX_LISTED_IN_DATA}. */
+/** Images listed in the mail text; the JSON payload lists up to `MAX_LISTED_IN_DATA`. */
 const MAX_LISTED_IN_TEXT = 50;
 const MAX_LISTED_IN_DATA = 500;
 

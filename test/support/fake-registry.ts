@@ -4,9 +4,10 @@
  * ListCoverage (REST JSON: POST /coverage/list), so tests run the real AWS SDK against the wire
  * shapes: epoch-second timestamps, paging with `nextToken`, pages that are empty and still carry a
  * `nextToken` (Inspector2 does this), throttling (ECR: 400 ThrottlingException; Inspector2: 429).
- * No maintained emulator of either service exists on npm (moto is Python and covers neither
- * ListCoverage nor ECR's pull times well), hence this small fake. Point an SDK v3 process at it
- * with `AWS_ENDPOINT_URL_ECR` and `AWS_ENDPOINT_URL_INSPECTOR2` ({@link FakeRegistry.env}).
+ * No maintained local emulator of Inspector2 exists on npm, and none of ECR that answers with
+ * the image's pull time and Inspector's coverage of the same images, hence this small fake of
+ * both, driven by one model of repositories and images. Point an SDK v3 process at it
+ * with `AWS_ENDPOINT_URL_ECR` and `AWS_ENDPOINT_URL_INSPECTOR2` (`FakeRegistry.env`).
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -46,7 +47,7 @@ export interface RegistryFault {
   readonly delayMs?: number;
 }
 
-/** Options of {@link FakeRegistry.start}. */
+/** Options of `FakeRegistry.start`. */
 export interface FakeRegistryOptions {
   readonly account?: string;
   readonly region?: string;

@@ -35,6 +35,8 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
   readonly ruleDescription?: string;
   /** The events that feed the function. */
   readonly eventPattern: events.EventPattern;
+  /** The rule's name. @default - a name CloudFormation generates */
+  readonly ruleName?: string;
   /** The topic notifications are published to. */
   readonly topic: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
@@ -47,13 +49,6 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
    * @default - no dedup table
    */
   readonly dedupTtl?: Duration;
-  /**
-   * Also invoke the function on this schedule, with a second rule (`ScheduleRule`) that has the
-   * same dead-letter queue and retries as `Rule`. @default - no schedule
-   */
-  readonly schedule?: events.Schedule;
-  /** Description of the schedule rule. @default description */
-  readonly scheduleDescription?: string;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** Reserved concurrent executions of the function. @default - none reserved */
@@ -69,8 +64,6 @@ export interface NotificationPipeline {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly rule: events.Rule;
-  /** The schedule rule, when `schedule` was given. */
-  readonly scheduleRule?: events.Rule;
   /** The dedup table, when `dedupTtl` was given. */
   readonly table?: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
@@ -93,7 +86,7 @@ export interface NotificationPipeline {
  * EventBridge's and Lambda's retries, and two alarms.
  *
  * Children are created directly in `scope`, with ids that are a public contract: `Resource` (the
- * function), `Rule`, `ScheduleRule`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
+ * function), `Rule`, `ServiceRole`, `LogGroup`, `DedupTable`, `DeadLetterQueue`, `ErrorsAlarm`,
  * `DeadLetterAlarm`.
  */
 export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
@@ -158,21 +151,11 @@ export function createNotificationPipeline(scope: Construct, props: Notification
       + 'the runtime moves together with the bundle target.',
   });
 
-  const target = () => new targets.LambdaFunction(fn, {
-    deadLetterQueue,
-    retryAttempts: RULE_RETRY_ATTEMPTS,
-    maxEventAge: RULE_MAX_EVENT_AGE,
-  });
-  const rule = new events.Rule(scope, 'Rule', {
+  const rule = addPipelineRule(scope, 'Rule', { function: fn, deadLetterQueue }, {
     description: props.ruleDescription ?? props.description,
     eventPattern: props.eventPattern,
-    targets: [target()],
+    ruleName: props.ruleName,
   });
-  const scheduleRule = props.schedule ? new events.Rule(scope, 'ScheduleRule', {
-    description: props.scheduleDescription ?? props.description,
-    schedule: props.schedule,
-    targets: [target()],
-  }) : undefined;
 
   // By default both alarms fire on the first occurrence: one failed invocation, one event in the queue.
   const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) => new cloudwatch.Alarm(scope, id, {
@@ -187,7 +170,23 @@ export function createNotificationPipeline(scope: Construct, props: Notification
   const deadLetterAlarm = alarm('DeadLetterAlarm', props.deadLetterAlarmDescription, deadLettersMetric(deadLetterQueue),
     props.deadLetterAlarmThreshold);
 
-  return { function: fn, role, rule, scheduleRule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+  return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+}
+
+/**
+ * Another rule that feeds the pipeline's function, with the same delivery as the first: EventBridge
+ * retries for up to 24 hours, then the event goes to the pipeline's dead-letter queue.
+ */
+export function addPipelineRule(scope: Construct, id: string,
+  pipeline: { readonly function: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue }, props: events.RuleProps): events.Rule {
+  return new events.Rule(scope, id, {
+    ...props,
+    targets: [new targets.LambdaFunction(pipeline.function, {
+      deadLetterQueue: pipeline.deadLetterQueue,
+      retryAttempts: RULE_RETRY_ATTEMPTS,
+      maxEventAge: RULE_MAX_EVENT_AGE,
+    })],
+  });
 }
 
 /** The errors of a pipeline's function: sum over 5 minutes unless `props` says otherwise. */

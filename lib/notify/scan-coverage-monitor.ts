@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validatePipelineOptions } from './notification-pipeline';
+import { addPipelineRule, createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validatePipelineOptions } from './notification-pipeline';
 import { INotificationPipeline } from './notification-pipeline-options';
 import { createNotificationTopic } from './private/notification-topic';
 import { ScanCoverageMonitorProps } from './scan-coverage-monitor-props';
@@ -117,9 +117,7 @@ export class ScanCoverageMonitor extends Construct implements INotificationPipel
       description: 'Alerts when Amazon Inspector cannot scan ECR images',
       roleDescription: 'Reads ECR images and Inspector coverage, and publishes scan coverage alerts to the notification topic.',
       ruleDescription: 'Amazon Inspector coverage changes to the scan coverage monitor',
-      scheduleDescription: 'Starts the sweep of the scan coverage monitor',
       eventPattern: { source: ['aws.inspector2'], detailType: ['Inspector2 Coverage'] },
-      schedule: props.sweepSchedule ?? events.Schedule.rate(Duration.days(1)),
       topic: this.topic,
       topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
       environment,
@@ -133,7 +131,10 @@ export class ScanCoverageMonitor extends Construct implements INotificationPipel
     });
     this.handler = pipeline.function;
     this.rule = pipeline.rule;
-    this.scheduleRule = pipeline.scheduleRule!;
+    this.scheduleRule = addPipelineRule(this, 'ScheduleRule', pipeline, {
+      description: 'Starts the sweep of the scan coverage monitor',
+      schedule: props.sweepSchedule ?? events.Schedule.rate(Duration.days(1)),
+    });
     this.stateTable = pipeline.table!;
     this.deadLetterQueue = pipeline.deadLetterQueue;
     this.logGroup = pipeline.logGroup;

@@ -222,6 +222,12 @@ describe('Compliance', () => {
     const tuned = hub({ coverage: { gracePeriod: Duration.hours(2), expectContinuousScanning: false } });
     const tunedFn = tuned.template.toJSON().Resources[tuned.stack.getLogicalId(tuned.stack.coverageMonitor!.handler.node.defaultChild as any)];
     expect(tunedFn.Properties.Environment.Variables).toMatchObject({ GRACE_PERIOD_SECONDS: '7200', EXPECT_CONTINUOUS_SCANNING: 'false' });
+    // The tamper alerts protect the monitor as the hub's other functions, rules and tables.
+    const resources = plain.template.toJSON().Resources;
+    const patterns = JSON.stringify(Object.values(resources).filter((r: any) => r.Type === 'AWS::Events::Rule').map((r: any) => r.Properties.EventPattern));
+    for (const child of [monitor.handler, monitor.rule, monitor.scheduleRule, monitor.stateTable]) {
+      expect(patterns).toContain(plain.stack.getLogicalId(child.node.defaultChild as any));
+    }
     const off = hub({ coverageMonitoring: false });
     expect(off.stack.coverageMonitor).toBeUndefined();
     off.template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['Inspector2 Coverage'] }) }, 0);

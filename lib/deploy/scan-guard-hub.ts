@@ -15,6 +15,8 @@ import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParame
 import { validateEach } from '../private/validation';
 import { ScanNotifier } from '../notify/scan-notifier';
 import { ScanNotifierProps } from '../notify/scan-notifier-props';
+import { ScanCoverageMonitor } from '../notify/scan-coverage-monitor';
+import { ScanCoverageMonitorProps } from '../notify/scan-coverage-monitor-props';
 
 /** Properties of a {@link ScanGuardHubStack}. */
 export interface ScanGuardHubStackProps extends StackProps {
@@ -70,6 +72,21 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly tamperAlerts?: boolean;
 
   /**
+   * Alert on the hub topic (`kind` = `coverage`) when Amazon Inspector cannot scan an image of the
+   * hub's account and region (for example ACCESS_DENIED from a repository policy), with a daily sweep.
+   *
+   * @default true
+   */
+  readonly coverageMonitoring?: boolean;
+
+  /**
+   * Settings of the scan coverage monitor, with `coverageMonitoring`.
+   *
+   * @default - a ScanCoverageMonitor with its defaults, on the hub topic
+   */
+  readonly coverage?: ScanCoverageMonitorProps;
+
+  /**
    * Principals whose guard changes are expected and raise no tamper alert (for example the
    * role that deploys spokes), with `*` and `?` allowed in the name.
    *
@@ -115,7 +132,7 @@ export interface ScanGuardHubStackProps extends StackProps {
 /**
  * The hub of a hub-and-spoke deployment, one per account and region: the `ScanNotifier`
  * (topic, formatter, dead-letter queue, alarms), `EnhancedScanning`, `GuardTamperAlerts`
- * (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
+ * and a `ScanCoverageMonitor` (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
  * `/cdk-ecr-scan-guard/<hubName>/topic-arn` that holds the topic ARN, where spokes find it.
  * With `organizationId` or `memberAccountIds`, the hub's default event bus admits the
  * scan events other accounts forward, and the topic admits their spokes' subscriptions.
@@ -156,6 +173,9 @@ export class ScanGuardHubStack extends Stack {
   /** The tamper alerts, unless `tamperAlerts` is false. */
   public readonly tamperAlerts?: GuardTamperAlerts;
 
+  /** The scan coverage monitor, unless `coverageMonitoring` is false. */
+  public readonly coverageMonitor?: ScanCoverageMonitor;
+
   /** The deployed-image monitor, with `imagePolicy`. */
   public readonly imageMonitor?: DeployedImageMonitor;
 
@@ -195,6 +215,11 @@ export class ScanGuardHubStack extends Stack {
     if (props.imagePolicy) {
       this.imageMonitor = new DeployedImageMonitor(this, 'ImageMonitor', { policy: props.imagePolicy, topic: this.notifier.topic });
     }
+    if (props.coverageMonitoring ?? true) {
+      this.coverageMonitor = new ScanCoverageMonitor(this, 'CoverageMonitor', { ...props.coverage, topic: props.coverage?.topic ?? this.notifier.topic });
+    } else if (props.coverage) {
+      throw new Error('coverage is set while coverageMonitoring is false: drop one of them.');
+    }
     if (props.runtimeThreats) {
       this.runtimeThreatAlerts = new RuntimeThreatAlerts(this, 'RuntimeThreats', {
         imagePolicy: props.imagePolicy, ...props.runtimeThreats, topic: this.notifier.topic,
@@ -203,7 +228,7 @@ export class ScanGuardHubStack extends Stack {
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
       this.notifier.addAlarmAction(action);
-      for (const owner of [this.tamperAlerts, this.imageMonitor, this.runtimeThreatAlerts]) {
+      for (const owner of [this.tamperAlerts, this.imageMonitor, this.coverageMonitor, this.runtimeThreatAlerts]) {
         owner?.errorsAlarm.addAlarmAction(action);
         owner?.deadLetterAlarm.addAlarmAction(action);
       }
@@ -225,6 +250,12 @@ export class ScanGuardHubStack extends Stack {
         this.tamperAlerts.protectFunction(owner.handler);
         this.tamperAlerts.protectRule(owner.rule);
         this.tamperAlerts.protectTable(owner.dedupTable);
+      }
+      if (this.coverageMonitor) {
+        this.tamperAlerts.protectFunction(this.coverageMonitor.handler);
+        this.tamperAlerts.protectRule(this.coverageMonitor.rule);
+        this.tamperAlerts.protectRule(this.coverageMonitor.scheduleRule);
+        this.tamperAlerts.protectTable(this.coverageMonitor.stateTable);
       }
       this.tamperAlerts.protectParameter(this.topicArnParameter);
     }

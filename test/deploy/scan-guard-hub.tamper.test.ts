@@ -14,7 +14,9 @@ describe('ScanGuardHubStack tamper alerts protect the hub itself', () => {
   // Ref of an SSM parameter is its name, as CloudFormation resolves it.
   const template = resolveTemplate(Template.fromStack(stack).toJSON(),
     { [stack.getLogicalId(stack.topicArnParameter.node.defaultChild as any)]: '/cdk-ecr-scan-guard/default/topic-arn' });
-  const patterns = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule').map((r) => r.Properties.EventPattern);
+  // Rules with an event pattern: the coverage monitor's schedule rule has none.
+  const patterns = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern)
+    .map((r) => r.Properties.EventPattern);
   const id = (c: any) => stack.getLogicalId(c.node.defaultChild);
   const watched = (kind: string, field: string) => patterns
     .filter((p) => p.source[0] === kind && p.detail.requestParameters?.[field])
@@ -22,10 +24,11 @@ describe('ScanGuardHubStack tamper alerts protect the hub itself', () => {
 
   test('the functions, rules and tables of the notifier and the image monitor, and the topic ARN parameter', () => {
     expect(watched('aws.lambda', 'functionName')).toEqual(expect.arrayContaining(
-      [id(stack.notifier.handler), id(stack.imageMonitor!.handler), id(stack.tamperAlerts!.handler)]));
-    expect(watched('aws.events', 'name')).toEqual(expect.arrayContaining([id(stack.notifier.rule), id(stack.imageMonitor!.rule)]));
+      [id(stack.notifier.handler), id(stack.imageMonitor!.handler), id(stack.tamperAlerts!.handler), id(stack.coverageMonitor!.handler)]));
+    expect(watched('aws.events', 'name')).toEqual(expect.arrayContaining([id(stack.notifier.rule), id(stack.imageMonitor!.rule),
+      id(stack.coverageMonitor!.rule), id(stack.coverageMonitor!.scheduleRule)]));
     expect(watched('aws.dynamodb', 'tableName')).toEqual(expect.arrayContaining(
-      [id(stack.notifier.dedupTable), id(stack.imageMonitor!.dedupTable), id(stack.tamperAlerts!.dedupTable)]));
+      [id(stack.notifier.dedupTable), id(stack.imageMonitor!.dedupTable), id(stack.tamperAlerts!.dedupTable), id(stack.coverageMonitor!.stateTable)]));
     expect(watched('aws.sns', 'topicArn')).toEqual([id(stack.notifier.topic)]);
     expect(watched('aws.ssm', 'name')).toEqual(['/cdk-ecr-scan-guard/default/topic-arn']);
   });

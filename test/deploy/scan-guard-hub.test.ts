@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -29,9 +29,9 @@ describe('ScanGuardHubStack', () => {
     expect(t.toJSON().Resources[fnId].Type).toBe('AWS::Lambda::Function');
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], 'detail': { 'repository-name': [{ prefix: 'arn:' }] } } });
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    // The scan notifier's and the tamper alerts' dead-letter queues; the new-findings digest queue and two dead-letter queues.
-    t.resourceCountIs('AWS::SQS::Queue', 5);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // The dead-letter queues of the scan notifier, the tamper alerts and the coverage monitor; the new-findings digest queue and its two dead-letter queues.
+    t.resourceCountIs('AWS::SQS::Queue', 6);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     // The hub carries the new-findings mails too: Finding events of ECR images feed the tracker.
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: {
       'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], 'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
@@ -177,6 +177,8 @@ describe('Compliance', () => {
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/Notifier/NewFindings/Digest/DeadLetterAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/ErrorsAlarm/Resource' },
       { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/TamperAlerts/DeadLetterAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/CoverageMonitor/ErrorsAlarm/Resource' },
+      { plugin: 'cdk-validator-cfnguard', rule: 'cloudwatch_alarm_action_check', path: 'Hub/CoverageMonitor/DeadLetterAlarm/Resource' },
     ]);
   });
 
@@ -184,7 +186,7 @@ describe('Compliance', () => {
     const app = testApp();
     const stack = new ScanGuardHubStack(app, 'Hub', { env: TEST_ENV });
     const t = Template.fromStack(new ScanGuardHubStack(app, 'Hub2', { env: TEST_ENV, hubName: 'two', alarmTopic: alarmTopic(stack) }));
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 8);
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 10);
   });
 
   test('tamper alerts watch the guard on the hub topic by default, and can be turned off', () => {
@@ -217,9 +219,31 @@ describe('Compliance', () => {
     const t = Template.fromStack(stack);
     expect(stack.imageMonitor).toBeDefined();
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'source': ['aws.ecs'], 'detail-type': ['ECS Task State Change'] }) });
-    // The scan mail's 2, the new findings' 4, the tamper alerts' 2 and the monitor's 2.
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 10);
+    // The scan mail's 2, the new findings' 4, the tamper alerts' 2, the coverage monitor's 2 and the image monitor's 2.
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 12);
     expect(plain.stack.imageMonitor).toBeUndefined();
+  });
+
+  test('the coverage monitor alerts on the hub topic by default, takes its settings, and can be turned off', () => {
+    const topicRef = { Ref: plain.stack.getLogicalId(plain.stack.notifier.topic.node.defaultChild as sns.CfnTopic) };
+    const monitor = plain.stack.coverageMonitor!;
+    const fn = plain.template.toJSON().Resources[plain.stack.getLogicalId(monitor.handler.node.defaultChild as any)];
+    expect(fn.Properties.Environment.Variables.TOPIC_ARN).toEqual(topicRef);
+    plain.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Coverage'] } });
+    const tuned = hub({ coverage: { gracePeriod: Duration.hours(2), expectContinuousScanning: false } });
+    const tunedFn = tuned.template.toJSON().Resources[tuned.stack.getLogicalId(tuned.stack.coverageMonitor!.handler.node.defaultChild as any)];
+    expect(tunedFn.Properties.Environment.Variables).toMatchObject({ GRACE_PERIOD_SECONDS: '7200', EXPECT_CONTINUOUS_SCANNING: 'false' });
+    // The tamper alerts protect the monitor as the hub's other functions, rules and tables.
+    const resources = plain.template.toJSON().Resources;
+    const patterns = JSON.stringify(Object.values(resources).filter((r: any) => r.Type === 'AWS::Events::Rule').map((r: any) => r.Properties.EventPattern));
+    for (const child of [monitor.handler, monitor.rule, monitor.scheduleRule, monitor.stateTable]) {
+      expect(patterns).toContain(plain.stack.getLogicalId(child.node.defaultChild as any));
+    }
+    const off = hub({ coverageMonitoring: false });
+    expect(off.stack.coverageMonitor).toBeUndefined();
+    off.template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['Inspector2 Coverage'] }) }, 0);
+    expect(() => hub({ coverageMonitoring: false, coverage: { gracePeriod: Duration.hours(2) } }))
+      .toThrow(/coverage is set while coverageMonitoring is false/);
   });
 
   test('runtimeThreats adds runtime threat alerts on the hub topic, with the hub image policy and its alarms routed', () => {
@@ -238,8 +262,8 @@ describe('Compliance', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({
       TOP_FINDINGS: '3', IMAGE_POLICY: '{"allowedPrefixes":["111111111111.dkr.ecr.us-east-1.amazonaws.com/"]}', TOPIC_ARN: { Ref: Match.anyValue() },
     }) } });
-    // the notifier (scan mails, new-findings tracker and digest), image monitor and runtime alerts: two alarms each
-    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 10);
+    // the notifier (scan mails, new-findings tracker and digest), image monitor, coverage monitor and runtime alerts: two alarms each
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 12);
     expect(plain.stack.runtimeThreatAlerts).toBeUndefined();
   });
 });

@@ -14,6 +14,8 @@ export interface LocalDynamo {
   readonly endpoint: string;
   /** Creates a table keyed by `pk` (and `sk`), as `NewFindingsNotifier` does. */
   createStateTable(name: string): Promise<void>;
+  /** Creates a table with the string key `pk` alone, as the notification pipeline's table. */
+  createTable(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,14 @@ export async function startDynalite(): Promise<LocalDynamo> {
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      }));
+    },
+    async createTable(name) {
+      await client.send(new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       }));
     },
     async close() {

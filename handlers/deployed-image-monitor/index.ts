@@ -33,6 +33,9 @@ function policyProblem(value: unknown): string | undefined {
   if (!Array.isArray(v.allowedPrefixes) || v.allowedPrefixes.length === 0 || v.allowedPrefixes.some((p) => typeof p !== 'string' || p === '')) {
     return 'allowedPrefixes is not a non-empty list of strings';
   }
+  if (v.rejectedPrefixes !== undefined && (!Array.isArray(v.rejectedPrefixes) || v.rejectedPrefixes.some((p) => typeof p !== 'string' || p === ''))) {
+    return 'rejectedPrefixes is not a list of strings';
+  }
   if (v.namingPattern !== undefined) {
     if (typeof v.namingPattern !== 'string') return 'namingPattern is not a string';
     try {
@@ -138,6 +141,7 @@ export function buildAlert(config: MonitorConfig, task: TaskStateChange, violati
     violations,
     consoleUrl,
     allowedPrefixes: config.policy.allowedPrefixes,
+    rejectedPrefixes: config.policy.rejectedPrefixes,
     namingPattern: config.policy.namingPattern,
     requireDigest: config.policy.requireDigest,
   };

@@ -30,6 +30,38 @@ export interface ScanFormatterConfig {
   readonly dedupTable?: string;
   /** DEDUP_TTL_SECONDS: how long an event id is remembered (default one day). */
   readonly dedupTtlSeconds: number;
+  /**
+   * ACCOUNT_TOPIC_ARN_PREFIX and ACCOUNT_TOPIC_ACCOUNTS: the scans of these accounts go to the
+   * topic `<prefix><account>` (each member account's own topic), not to TOPIC_ARN.
+   */
+  readonly accountTopics?: { readonly arnPrefix: string; readonly accounts: ReadonlySet<string> };
+}
+
+/**
+ * The topic a scan of `account` is published to: the account's own topic when it has one, else
+ * the main topic. So a member account only ever receives its own account's scans.
+ */
+export function topicFor(config: Pick<ScanFormatterConfig, 'topicArn' | 'accountTopics'>, account: string): string {
+  const own = config.accountTopics;
+  return own && own.accounts.has(account) ? `${own.arnPrefix}${account}` : config.topicArn;
+}
+
+/** A topic ARN without its name: `arn:<partition>:sns:<region>:<account>:` and the start of a name. */
+const TOPIC_ARN_PREFIX = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,243}$/;
+
+function accountTopics(env: NodeJS.ProcessEnv): ScanFormatterConfig['accountTopics'] {
+  const prefix = env.ACCOUNT_TOPIC_ARN_PREFIX;
+  const list = env.ACCOUNT_TOPIC_ACCOUNTS;
+  if (!prefix && !list) return undefined;
+  if (!prefix || !TOPIC_ARN_PREFIX.test(prefix)) {
+    throw new ConfigurationError('ACCOUNT_TOPIC_ARN_PREFIX', prefix,
+      'expected a topic ARN without the account at its end, such as "arn:aws:sns:us-east-1:111111111111:cdk-ecr-scan-guard-default-", with ACCOUNT_TOPIC_ACCOUNTS');
+  }
+  const accounts = (list ?? '').split(',');
+  if (!accounts.every((a) => /^\d{12}$/.test(a))) {
+    throw new ConfigurationError('ACCOUNT_TOPIC_ACCOUNTS', list, 'expected comma-separated 12-digit account ids, such as "222222222222,333333333333"');
+  }
+  return { arnPrefix: prefix, accounts: new Set(accounts) };
 }
 
 /** The shared {@link SharedConfigurationError}, naming the ScanNotifier construct as the one that sets the variables. */
@@ -114,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ScanFormatterC
     bodyTemplate: template(env, 'TEMPLATE_BODY'),
     dedupTable,
     dedupTtlSeconds,
+    accountTopics: accountTopics(env),
   };
 }

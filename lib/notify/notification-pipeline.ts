@@ -11,6 +11,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerCode } from '../private/handler-code';
+import { createDeadLetterQueue, deadLetterAlarm as deadLetterAlarmOf, firstOccurrenceAlarm } from '../private/dead-letter';
+
+
+/** Executions reserved for a pipeline's function unless its construct says otherwise (alerts are rare and small). */
+export const DEFAULT_PIPELINE_RESERVED_CONCURRENCY = 2;
 
 /** Retries of a failed invocation by Lambda (asynchronous invocation) before the event goes to the DLQ. */
 const FUNCTION_RETRY_ATTEMPTS = 2;
@@ -50,7 +55,12 @@ export interface NotificationPipelineProps {
   readonly logRetention: logs.RetentionDays;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
-  /** Reserved concurrent executions of the function. @default - none reserved */
+  /**
+   * Reserved concurrent executions of the function: capped, so a burst of events cannot take
+   * the account's concurrency (throttled asynchronous events are retried by Lambda for up to six
+   * hours, then go to the dead-letter queue), and guaranteed, so other functions cannot starve it.
+   * @default DEFAULT_PIPELINE_RESERVED_CONCURRENCY
+   */
   readonly reservedConcurrentExecutions?: number;
   /** Description of the alarm on function errors. */
   readonly errorsAlarmDescription: string;
@@ -89,16 +99,7 @@ export interface NotificationPipeline {
  * `DeadLetterAlarm`.
  */
 export function createNotificationPipeline(scope: Construct, props: NotificationPipelineProps): NotificationPipeline {
-  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
-  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
-  const dlqReason = 'This queue is itself the dead-letter queue of the function and its EventBridge target; '
-    + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
-  Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: dlqReason });
-  Validations.of(deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
+  const deadLetterQueue = createDeadLetterQueue(scope, 'the function and its EventBridge target');
 
   const table = props.dedupTtl ? new dynamodb.Table(scope, 'DedupTable', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -139,7 +140,7 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     environment: { ...environment },
     role,
     logGroup,
-    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? DEFAULT_PIPELINE_RESERVED_CONCURRENCY,
     deadLetterQueue,
     retryAttempts: FUNCTION_RETRY_ATTEMPTS,
     maxEventAge: FUNCTION_MAX_EVENT_AGE,
@@ -161,18 +162,9 @@ export function createNotificationPipeline(scope: Construct, props: Notification
   });
 
   // Both alarms fire on the first occurrence: one failed invocation, one event in the queue.
-  const firstOccurrence = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => new cloudwatch.Alarm(scope, id, {
-    alarmDescription,
-    metric,
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  const errorsAlarm = firstOccurrence('ErrorsAlarm', props.errorsAlarmDescription,
+  const errorsAlarm = firstOccurrenceAlarm(scope, 'ErrorsAlarm', props.errorsAlarmDescription,
     fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
-  const deadLetterAlarm = firstOccurrence('DeadLetterAlarm', props.deadLetterAlarmDescription,
-    deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }));
+  const deadLetterAlarm = deadLetterAlarmOf(scope, 'DeadLetterAlarm', deadLetterQueue, props.deadLetterAlarmDescription);
 
   return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
 }

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_ID, TOPIC_ARN, validateValue } from './private/deployment-values';
-import { createDeadLetterQueue, deadLetterAlarm } from '../private/dead-letter';
+import { createDeadLetterQueue, deadLettersMetric, thresholdAlarm } from '../private/dead-letter';
 
 /** Properties of a {@link ScanEventForwarder}. */
 export interface ScanEventForwarderProps {
@@ -62,6 +62,11 @@ export class ScanEventForwarder extends Construct {
 
   /**
    * The default event bus of the hub account, in this stack's region unless `region` is given.
+   *
+   * @param scope the scope of the imported bus
+   * @param id the construct id of the imported bus
+   * @param hubAccountId the hub's account id, 12 digits
+   * @param region the hub's region; the region of `scope`'s stack when omitted
    */
   public static hubDefaultEventBus(scope: Construct, id: string, hubAccountId: string, region?: string): events.IEventBus {
     validateValue('hubAccountId', hubAccountId, (v) => ACCOUNT_ID.test(v), 'a 12-digit AWS account id');
@@ -103,8 +108,8 @@ export class ScanEventForwarder extends Construct {
       eventPattern: ScanEventForwarder.EVENT_PATTERN,
       targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: this.deadLetterQueue })],
     });
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
-      'A scan event could not be forwarded to the scan guard hub: it is in the dead-letter queue, ready to replay.');
+    this.deadLetterAlarm = thresholdAlarm(this, 'DeadLetterAlarm',
+      'A scan event could not be forwarded to the scan guard hub: it is in the dead-letter queue, ready to replay.', deadLettersMetric(this.deadLetterQueue));
     if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }

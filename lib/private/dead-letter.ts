@@ -21,20 +21,22 @@ export function createDeadLetterQueue(scope: Construct, what: string): sqs.Queue
   return queue;
 }
 
-/** An alarm that fires on the first occurrence: one failed invocation, one event in a queue. */
-export function firstOccurrenceAlarm(scope: Construct, id: string, alarmDescription: string, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+/** Messages waiting in a dead-letter queue: maximum over 5 minutes unless `props` says otherwise. */
+export function deadLettersMetric(queue: sqs.IQueue, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, ...props });
+}
+
+/**
+ * An alarm when `metric` reaches `threshold` in one period; by default on the first occurrence
+ * (one failed invocation, one event in a queue).
+ */
+export function thresholdAlarm(scope: Construct, id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1): cloudwatch.Alarm {
   return new cloudwatch.Alarm(scope, id, {
     alarmDescription,
     metric,
-    threshold: 1,
+    threshold,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-}
-
-/** The first-occurrence alarm on a dead-letter queue: one message waiting is enough. */
-export function deadLetterAlarm(scope: Construct, id: string, queue: sqs.IQueue, alarmDescription: string): cloudwatch.Alarm {
-  return firstOccurrenceAlarm(scope, id, alarmDescription,
-    queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }));
 }

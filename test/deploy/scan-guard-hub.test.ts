@@ -147,6 +147,24 @@ describe('ScanGuardHubStack for an organisation', () => {
     expect(decision).toBe('ImplicitlyDenied');
   });
 
+  test('no topic policy grants another account anything but sns:Subscribe on its own topic (no legacy sns:Receive); services only publish to the operations topic', () => {
+    const grants = resources.filter(([, r]) => r.Type === 'AWS::SNS::TopicPolicy')
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement.filter((st: any) => st.Effect === 'Allow' && st.Principal.AWS !== undefined)
+        .map((st: any) => ({ topics: r.Properties.Topics, principal: st.Principal, action: st.Action })));
+    expect(JSON.stringify(grants)).not.toMatch(/sns:Receive/i);
+    for (const grant of grants) {
+      expect(grant.action).toBe('sns:Subscribe');
+      const account = /arn:aws:iam::(\d{12}):root/.exec(JSON.stringify(grant.principal))![1];
+      expect(grant.topics).toEqual([accountTopicId(account)]);
+    }
+    expect(grants).toHaveLength(2);
+    const servicePublishers = resources.filter(([, r]) => r.Type === 'AWS::SNS::TopicPolicy')
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement.filter((st: any) => st.Effect === 'Allow' && st.Principal.Service !== undefined)
+        .map((st: any) => ({ topics: r.Properties.Topics, action: st.Action })));
+    const opsId = shared.stack.getLogicalId(shared.stack.operationsTopic.node.defaultChild as sns.CfnTopic);
+    expect(servicePublishers).toEqual([{ topics: [opsId], action: 'sns:Publish' }]);
+  });
+
   test('the notifier publishes each member account\'s scans to its topic: prefix, accounts and permission', () => {
     const fn = resolved.Resources[shared.stack.getLogicalId(shared.stack.notifier.handler.node.defaultChild as any)];
     expect(fn.Properties.Environment.Variables).toMatchObject({

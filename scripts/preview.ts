@@ -2,6 +2,7 @@
  * Prints the mail the scan formatter would send for an Inspector2 Scan event, without any AWS call.
  *
  *   npm run preview -- [event.json] [--findings list-findings.json] [--locale ja] [--json]
+ *   npm run preview -- --runtime [guardduty|falco|event.json] [--json]
  *
  * With no event file it uses the AWS documentation's sample event and an illustrative ListFindings
  * response (test/fixtures/). LOCALE, MIN_SEVERITY, TOP_FINDINGS, REPOSITORY_NAMES, TEMPLATE_SUBJECT
@@ -23,17 +24,21 @@ interface Args {
   findings?: string;
   locale?: string;
   json: boolean;
+  /** Preview a runtime threat alert instead of a scan mail. */
+  runtime: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false };
+  const args: Args = { json: false, runtime: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--findings') args.findings = argv[++i];
     else if (a === '--locale') args.locale = argv[++i];
     else if (a === '--json') args.json = true;
+    else if (a === '--runtime') args.runtime = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run preview -- [event.json] [--findings list-findings.json] [--locale en|ja] [--json]\n');
+      process.stdout.write('usage: npm run preview -- [event.json] [--findings list-findings.json] [--locale en|ja] [--json]\n'
+        + '       npm run preview -- --runtime [guardduty|falco|event.json] [--json]\n');
       process.exit(0);
     } else if (a.startsWith('--')) throw new Error(`Unknown option ${a}: see --help`);
     else args.event = a;
@@ -45,8 +50,13 @@ function readJson(file: string): unknown {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.runtime) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { previewRuntime } = require('./preview-runtime') as typeof import('./preview-runtime');
+    return previewRuntime(args.event, args.json, (text) => process.stdout.write(text));
+  }
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { buildPublishInput } = require('../handlers/shared/notification') as typeof import('../handlers/shared/notification');
   const { loadConfig } = require('../handlers/scan-formatter/config') as typeof import('../handlers/scan-formatter/config');
@@ -89,9 +99,7 @@ function main(): void {
   process.stdout.write(notification.text);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err) => {
   process.stderr.write(`preview: ${(err as Error).message}\n`);
   process.exit(1);
-}
+});

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import { DeployedImageMonitor } from '../policy/deployed-image-monitor';
 import { EnhancedScanning, EnhancedScanningProps } from '../guard/enhanced-scanning';
 import { GuardTamperAlerts } from '../policy/guard-tamper-alerts';
+import { RuntimeThreatAlerts } from '../policy/runtime-threat-alerts';
+import { RuntimeThreatAlertsOptions } from '../policy/runtime-threat-alerts-props';
 import { ImagePolicy } from '../policy/image-policy';
 import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParameterName, validateValue } from './private/deployment-values';
 import { accountTopicArn, createAccountTopics } from './private/account-topics';
@@ -88,6 +90,15 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly imagePolicy?: ImagePolicy;
 
   /**
+   * Alert on the hub topic (`kind` = `runtime`) on GuardDuty Runtime Monitoring findings and, with
+   * `falcosidekick`, Falco alerts, linked to the Inspector findings of the image. The image policy
+   * is `imagePolicy` unless the options give one.
+   *
+   * @default - no runtime threat alerts
+   */
+  readonly runtimeThreats?: RuntimeThreatAlertsOptions;
+
+  /**
    * An AWS Organizations id (`o-...`). Every account of the organisation may then put Amazon
    * Inspector scan events (and no other event) on the hub's default event bus, for the
    * member-account `ScanEventForwarder`, matched with `aws:PrincipalOrgID`. The organisation gets
@@ -158,6 +169,9 @@ export class ScanGuardHubStack extends Stack {
   /** The deployed-image monitor, with `imagePolicy`. */
   public readonly imageMonitor?: DeployedImageMonitor;
 
+  /** The runtime threat alerts, with `runtimeThreats`. */
+  public readonly runtimeThreatAlerts?: RuntimeThreatAlerts;
+
   /** The SSM parameter that holds the topic ARN. */
   public readonly topicArnParameter: ssm.StringParameter;
 
@@ -206,6 +220,11 @@ export class ScanGuardHubStack extends Stack {
     }
     if (props.imagePolicy) {
       this.imageMonitor = new DeployedImageMonitor(this, 'ImageMonitor', { policy: props.imagePolicy, topic: this.notifier.topic });
+    }
+    if (props.runtimeThreats) {
+      this.runtimeThreatAlerts = new RuntimeThreatAlerts(this, 'RuntimeThreats', {
+        imagePolicy: props.imagePolicy, ...props.runtimeThreats, topic: this.notifier.topic,
+      });
     }
     // Every alarm of the stack, including those of constructs added later, goes to one topic.
     this.operationsTopic = props.alarmTopic ?? createOperationsTopic(this, props.notifier?.emailAddresses ?? []);

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import {
-  ACCOUNT_ID, EMAIL_PATTERN, HUB_NAME, ORGANIZATION_ID, REPOSITORY_NAME_PATTERN, TOPIC_ARN, isIpOrCidr, matchesPattern,
+  ACCOUNT_ID, EMAIL_PATTERN, HUB_NAME, OPTIONAL_IP_PATTERN, OPTIONAL_PRINCIPAL_ARN_PATTERN, ORGANIZATION_ID, REPOSITORY_NAME_PATTERN, TOPIC_ARN,
+  isIpOrCidr, matchesPattern,
 } from '../lib/deploy/private/deployment-values';
 import { isVpcEndpointId } from '../lib/private/validation';
 import { ScanEventForwarderStack } from '../lib/deploy/scan-event-forwarder';
@@ -10,22 +11,21 @@ import { ScanGuardPortfolio } from '../lib/deploy/scan-guard-portfolio';
 import { ScanGuardSpokeStack } from '../lib/deploy/scan-guard-spoke';
 import { Severity } from '../lib/notify/severity';
 
-/** The values `npx cdk synth` uses when no context value is given. */
-export const SAMPLE_CONTEXT = {
-  repositoryName: 'sample/app',
-  email: 'team@example.com',
-  vpcEndpointIds: 'vpce-0123456789abcdef0,vpce-0fedcba9876543210',
-  allowedCidrs: '203.0.113.0/24',
-};
+/** The spoke stack's name when no `repositoryName` is given. */
+export const GENERIC_SPOKE_STACK_NAME = 'ScanGuardSpoke';
 
 /** The deployment settings read from the context (`-c key=value` or cdk.json), validated. */
 export interface DeploymentContext {
-  readonly repositoryName: string;
-  readonly email: string;
+  /** The spoke's `RepositoryName` default; none (a required parameter) unless given. */
+  readonly repositoryName?: string;
+  /** The spoke's `EMail` default; none (a required parameter) unless given. */
+  readonly email?: string;
   /** ecr.api first, then ecr.dkr. */
   readonly vpcEndpointIds: string[];
   /** The first becomes `MyIP`, the others `AdditionalSourceCidrs`. */
   readonly allowedCidrs: string[];
+  /** The spoke's `CloudFormationPrincipalArns` default. */
+  readonly cloudFormationPrincipalArns: string[];
   readonly minimumSeverity?: Severity;
   readonly hubName?: string;
   readonly hubTopicArn?: string;
@@ -76,18 +76,22 @@ function checkEach(key: string, values: string[], isValid: (v: string) => boolea
  * context key, shows the value and says what is expected.
  */
 export function readDeploymentContext(app: App): DeploymentContext {
-  const repositoryName = stringValue(app, 'repositoryName', SAMPLE_CONTEXT.repositoryName)!;
+  const repositoryName = stringValue(app, 'repositoryName');
   check('repositoryName', repositoryName, (v) => v.length >= 2 && v.length <= 256 && matchesPattern(REPOSITORY_NAME_PATTERN, v),
     'an ECR repository name of lowercase letters, digits, ".", "_", "-" and "/", such as "team/app"');
-  const email = stringValue(app, 'email', SAMPLE_CONTEXT.email)!;
+  const email = stringValue(app, 'email');
   check('email', email, (v) => matchesPattern(EMAIL_PATTERN, v), 'an e-mail address such as "team@example.com"');
-  const vpcEndpointIds = listValue(app, 'vpcEndpointIds', SAMPLE_CONTEXT.vpcEndpointIds);
+  const vpcEndpointIds = listValue(app, 'vpcEndpointIds');
   if (vpcEndpointIds.length > 2) {
     fail('vpcEndpointIds', vpcEndpointIds.join(','), 'at most two VPC endpoint ids: the ecr.api endpoint, then the ecr.dkr endpoint');
   }
   checkEach('vpcEndpointIds', vpcEndpointIds, isVpcEndpointId, 'a VPC endpoint id such as "vpce-0123456789abcdef0"');
-  const allowedCidrs = listValue(app, 'allowedCidrs', SAMPLE_CONTEXT.allowedCidrs);
-  checkEach('allowedCidrs', allowedCidrs, isIpOrCidr, 'a public IP address or CIDR block such as "203.0.113.0/24"');
+  const allowedCidrs = listValue(app, 'allowedCidrs');
+  checkEach('allowedCidrs', allowedCidrs, (v) => isIpOrCidr(v) && matchesPattern(OPTIONAL_IP_PATTERN, v),
+    'a public IP address or CIDR block no broader than a /16 (IPv4) or /32 (IPv6), such as "203.0.113.0/24"');
+  const cloudFormationPrincipalArns = listValue(app, 'cloudFormationPrincipalArns');
+  checkEach('cloudFormationPrincipalArns', cloudFormationPrincipalArns, (v) => matchesPattern(OPTIONAL_PRINCIPAL_ARN_PATTERN, v),
+    'an IAM role or user ARN such as "arn:aws:iam::111111111111:role/deployer" (wildcards only beside literal characters of the name)');
   const minimumSeverity = stringValue(app, 'minimumSeverity');
   check('minimumSeverity', minimumSeverity, (v) => (Object.values(Severity) as string[]).includes(v), `one of ${Object.values(Severity).join(', ')}`);
   const hubName = stringValue(app, 'hubName');
@@ -105,7 +109,7 @@ export function readDeploymentContext(app: App): DeploymentContext {
   const shareWithOrganizationId = stringValue(app, 'shareWithOrganizationId');
   check('shareWithOrganizationId', shareWithOrganizationId, (v) => ORGANIZATION_ID.test(v), 'an AWS Organizations id such as "o-a1b2c3d4e5"');
   return {
-    repositoryName, email, vpcEndpointIds, allowedCidrs, minimumSeverity: minimumSeverity as Severity | undefined,
+    repositoryName, email, vpcEndpointIds, allowedCidrs, cloudFormationPrincipalArns, minimumSeverity: minimumSeverity as Severity | undefined,
     hubName, hubTopicArn, hubAccountId, organizationId, memberAccountIds, shareWithAccountIds, shareWithOrganizationId,
   };
 }
@@ -118,7 +122,8 @@ export function spokeStackName(repositoryName: string): string {
 /**
  * Builds the deployment app from the context:
  * - `ScanGuardHub`: the hub (notifier, enhanced scanning, the topic ARN in SSM), deployed with `cdk deploy`;
- * - `ScanGuardSpoke-<repository>`: one repository's spoke, a template for `aws cloudformation deploy`;
+ * - `ScanGuardSpoke` (or `ScanGuardSpoke-<repository>` with `repositoryName`): one repository's spoke,
+ *   a template for `aws cloudformation deploy`;
  * - `ScanGuardCatalog`: the Service Catalog portfolio with the spoke product;
  * - `ScanGuardForwarder` and `ScanGuardLaunchRole`: templates for StackSets over member accounts.
  */
@@ -135,7 +140,8 @@ export function buildApp(app: App): DeploymentStacks {
   });
 
   const spokeProps = { hubTopicArn: ctx.hubTopicArn, hubTopicArnParameterName };
-  const spoke = new ScanGuardSpokeStack(app, spokeStackName(ctx.repositoryName), {
+  // RepositoryName and EMail are required parameters: they get a default only from the context.
+  const spoke = new ScanGuardSpokeStack(app, ctx.repositoryName ? spokeStackName(ctx.repositoryName) : GENERIC_SPOKE_STACK_NAME, {
     ...spokeProps,
     parameterDefaults: {
       repositoryName: ctx.repositoryName,
@@ -144,6 +150,7 @@ export function buildApp(app: App): DeploymentStacks {
       ecrDkrVpcEndpointId: ctx.vpcEndpointIds[1],
       myIp: ctx.allowedCidrs[0],
       additionalSourceCidrs: ctx.allowedCidrs.slice(1),
+      cloudFormationPrincipalArns: ctx.cloudFormationPrincipalArns,
       minimumSeverity: ctx.minimumSeverity,
     },
   });

@@ -120,6 +120,7 @@ export function buildAlert(config: MonitorConfig, task: TaskStateChange, violati
     violations,
     consoleUrl,
     allowedPrefixes: config.policy.allowedPrefixes,
+    rejectedPrefixes: config.policy.rejectedPrefixes,
     namingPattern: config.policy.namingPattern,
     requireDigest: config.policy.requireDigest,
   };

@@ -1,3 +1,4 @@
+import { AccountTopics, readAccountTopics } from '../shared/account-topics';
 import { Env } from '../shared/env';
 import type { MailLocale } from '../shared/finding-templates';
 import { FindingTrackerConfig, loadTrackerConfig } from '../finding-tracker/config';
@@ -8,6 +9,8 @@ export interface FindingDigestConfig extends FindingTrackerConfig {
   readonly topicArn: string;
   /** LOCALE: `en` (default) or `ja`. */
   readonly locale: MailLocale;
+  /** ACCOUNT_TOPIC_ARN_PREFIX and ACCOUNT_TOPIC_ACCOUNTS: member accounts whose mails go to their own topic. */
+  readonly accountTopics?: AccountTopics;
 }
 
 /** Reads the configuration; throws a ConfigurationError naming the first bad variable. */
@@ -17,5 +20,6 @@ export function loadDigestConfig(env: NodeJS.ProcessEnv = process.env): FindingD
     ...loadTrackerConfig(env),
     topicArn: e.topicArn(),
     locale: e.oneOf('LOCALE', ['en', 'ja'], 'en') as MailLocale,
+    accountTopics: readAccountTopics(env, 'ScanNotifier'),
   };
 }

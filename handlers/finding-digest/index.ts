@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createLogger, errorFields, Logger } from '../shared/logger';
+import { topicFor } from '../shared/account-topics';
 import { buildPublishInput } from '../shared/notification';
 import type { DigestMessage } from '../finding-tracker';
 import type { DynamoSend } from '../finding-tracker/store';
@@ -96,11 +97,11 @@ export async function processDigestMessage(body: string, config: FindingDigestCo
   if (plan.action === 'mail') {
     const notification = formatDigest(ref, plan, { locale: config.locale, windowSeconds: config.windowSeconds });
     try {
-      const out = await deps.sns.send(new PublishCommand(buildPublishInput(config.topicArn, notification)));
+      const out = await deps.sns.send(new PublishCommand(buildPublishInput(topicFor(config, ref.account), notification)));
       log.info('Published', { messageId: out.MessageId, reported: plan.report.length, closed: plan.closed.length, closure: plan.closure });
       result = { outcome: 'published', messageId: out.MessageId, subject: notification.subject, handled: 0 };
     } catch (err) {
-      log.error('Publishing to SNS failed; SQS delivers the digest again', { topicArn: config.topicArn, ...errorFields(err) });
+      log.error('Publishing to SNS failed; SQS delivers the digest again', { topicArn: topicFor(config, ref.account), ...errorFields(err) });
       throw err;
     }
   }

@@ -1,6 +1,9 @@
 import Mustache from 'mustache';
 import { ConfigurationError as SharedConfigurationError, TABLE_NAME, TOPIC_ARN } from '../shared/env';
 import { isSeverity, Severity, SEVERITIES } from './severity';
+import { AccountTopics, readAccountTopics, topicFor } from '../shared/account-topics';
+
+export { topicFor };
 
 /** Most findings a mail lists (one ListFindings page). */
 export const MAX_TOP_FINDINGS = 100;
@@ -30,6 +33,11 @@ export interface ScanFormatterConfig {
   readonly dedupTable?: string;
   /** DEDUP_TTL_SECONDS: how long an event id is remembered (default one day). */
   readonly dedupTtlSeconds: number;
+  /**
+   * ACCOUNT_TOPIC_ARN_PREFIX and ACCOUNT_TOPIC_ACCOUNTS: the scans of these accounts go to the
+   * topic `<prefix><account>` (each member account's own topic), not to TOPIC_ARN.
+   */
+  readonly accountTopics?: AccountTopics;
 }
 
 /** The shared {@link SharedConfigurationError}, naming the ScanNotifier construct as the one that sets the variables. */
@@ -114,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ScanFormatterC
     bodyTemplate: template(env, 'TEMPLATE_BODY'),
     dedupTable,
     dedupTtlSeconds,
+    accountTopics: readAccountTopics(env, 'ScanNotifier'),
   };
 }

@@ -5,7 +5,7 @@ import { runOnce } from '../shared/alert';
 import { DedupStore, dynamoDedupStore } from '../shared/dedup';
 import { errorFields, createLogger, Logger } from '../shared/logger';
 import { buildPublishInput } from '../shared/notification';
-import { loadConfig, ScanFormatterConfig } from './config';
+import { loadConfig, ScanFormatterConfig, topicFor } from './config';
 import { fillCounts } from './counts';
 import { skipReason } from './decide';
 import { otherResourceScan, parseScanEvent, ScanEvent } from './event';
@@ -16,7 +16,7 @@ import {
   DEDUP_CALL_BUDGET_MS, findingsBudgetFor, INSPECTOR_MAX_ATTEMPTS, loadTimeouts, PUBLISH_MAX_ATTEMPTS, Timeouts,
 } from './timeouts';
 
-export { loadConfig, ConfigurationError } from './config';
+export { loadConfig, ConfigurationError, topicFor } from './config';
 export { parseScanEvent, otherResourceScan, InvalidScanEventError } from './event';
 export { fillCounts, worstSeverity } from './counts';
 export { formatScan } from './render';
@@ -129,13 +129,14 @@ export async function processScanEvent(event: unknown, config: ScanFormatterConf
     }
 
     const notification = formatScan(scan, counts, lookup, config);
+    const topicArn = topicFor(config, scan.account);
     try {
-      const out = await deps.sns.send(new PublishCommand(buildPublishInput(config.topicArn, notification)));
+      const out = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, notification)));
       log.info('Published', { messageId: out.MessageId, severity: notification.attributes.severity, findingsStatus: lookup.status });
       await deps.scanMailed?.(scan, log);
       return { published: true, messageId: out.MessageId, subject: notification.subject, severity: notification.attributes.severity, findingsStatus: lookup.status };
     } catch (err) {
-      log.error('Publishing to SNS failed; Lambda retries the event, then the dead-letter queue keeps it', { topicArn: config.topicArn, ...errorFields(err) });
+      log.error('Publishing to SNS failed; Lambda retries the event, then the dead-letter queue keeps it', { topicArn, ...errorFields(err) });
       throw err;
     }
   };

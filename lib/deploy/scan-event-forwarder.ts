@@ -1,17 +1,21 @@
 import { Aws, BootstraplessSynthesizer, CfnParameter, Stack, StackProps, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ECR_SCAN_EVENT_PATTERN } from '../private/scan-event-pattern';
-import { ACCOUNT_ID, validateValue } from './private/deployment-values';
+import { ACCOUNT_ID, TOPIC_ARN, validateValue } from './private/deployment-values';
+import { createDeadLetterQueue, deadLettersMetric, thresholdAlarm } from '../private/dead-letter';
 
 /** Properties of a {@link ScanEventForwarder}. */
 export interface ScanEventForwarderProps {
   /**
    * The hub account's event bus, where the hub's `ScanNotifier` rule runs: its default bus
-   * (see {@link ScanEventForwarder.hubDefaultEventBus}). Its policy must admit this account,
+   * (see `ScanEventForwarder.hubDefaultEventBus`). Its policy must admit this account,
    * as `ScanGuardHubStack` does for an organisation or a list of accounts.
    */
   readonly hubEventBus: events.IEventBus;
@@ -24,11 +28,19 @@ export interface ScanEventForwarderProps {
   readonly role?: iam.IRole;
 
   /**
-   * Where events go that EventBridge could not deliver to the hub bus.
+   * Where events go that EventBridge could not deliver to the hub bus (after retrying for 24
+   * hours, or at once when the hub bus policy refuses them), ready to replay.
    *
-   * @default - no dead-letter queue: EventBridge retries for 24 hours, then drops the event
+   * @default - a new queue (SQS-managed encryption, TLS only, 14 days' retention)
    */
   readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * A topic the dead-letter alarm publishes to. It must accept CloudWatch alarms.
+   *
+   * @default - the alarm has no action: route `deadLetterAlarm` yourself
+   */
+  readonly alarmTopic?: sns.ITopic;
 
   /**
    * A description of the rule.
@@ -43,7 +55,8 @@ export interface ScanEventForwarderProps {
  * `Inspector2 Finding` events of its ECR images (which stay in the account and region where the
  * image lives) to the hub account's event bus, where the hub's
  * notifier formats them. Events keep their `account` field, so the notifications' `account`
- * attribute names the member account. The construct creates no asset and no function.
+ * attribute names the member account. Events the hub bus refuses or that cannot be delivered
+ * land in `deadLetterQueue`, and `deadLetterAlarm` fires. The construct creates no asset and no function.
  */
 export class ScanEventForwarder extends Construct {
   /**
@@ -86,6 +99,12 @@ export class ScanEventForwarder extends Construct {
   /** The role EventBridge assumes to put the events on the hub bus. */
   public readonly role: iam.IRole;
 
+  /** Where events go that could not be delivered to the hub bus. */
+  public readonly deadLetterQueue: sqs.IQueue;
+
+  /** Fires as soon as one event waits in the dead-letter queue. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+
   constructor(scope: Construct, id: string, props: ScanEventForwarderProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -102,16 +121,20 @@ export class ScanEventForwarder extends Construct {
       description: 'Lets EventBridge put this account\'s Amazon Inspector scan events on the scan guard hub\'s event bus.',
     });
 
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'the forwarding rule\'s target');
     this.rule = new events.Rule(this, 'Resource', {
       description: props.description ?? 'Amazon Inspector scan results to the scan guard hub',
       eventPattern: ScanEventForwarder.EVENT_PATTERN,
-      targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: props.deadLetterQueue })],
+      targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: this.deadLetterQueue })],
     });
     this.findingRule = new events.Rule(this, 'FindingRule', {
       description: 'Amazon Inspector findings of ECR images to the scan guard hub',
       eventPattern: ScanEventForwarder.FINDING_EVENT_PATTERN,
-      targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: props.deadLetterQueue })],
+      targets: [new targets.EventBus(props.hubEventBus, { role: this.role, deadLetterQueue: this.deadLetterQueue })],
     });
+    this.deadLetterAlarm = thresholdAlarm(this, 'DeadLetterAlarm',
+      'A scan or finding event could not be forwarded to the scan guard hub: it is in the dead-letter queue, ready to replay.', deadLettersMetric(this.deadLetterQueue));
+    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }
 
@@ -123,6 +146,14 @@ export interface ScanEventForwarderStackProps extends StackProps {
    * @default - none: `HubAccountId` must be given at deployment
    */
   readonly hubAccountId?: string;
+
+  /**
+   * Default of the template's `AlarmTopicArn` parameter: the topic (in the member account) that
+   * the dead-letter alarm publishes to. It must accept CloudWatch alarms.
+   *
+   * @default - none: `AlarmTopicArn` must be given at deployment, so the alarm always has an action
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /**
@@ -149,8 +180,17 @@ export class ScanEventForwarderStack extends Stack {
       constraintDescription: 'must be a 12-digit AWS account id',
       description: 'Account of the scan guard hub, whose default event bus receives the scan events (same region).',
     });
+    validateValue('alarmTopicArn', props.alarmTopicArn, (v) => TOPIC_ARN.test(v), 'an SNS topic ARN such as "arn:aws:sns:us-east-1:222222222222:ops"');
+    const alarmTopicArn = new CfnParameter(this, 'AlarmTopicArn', {
+      type: 'String',
+      default: props.alarmTopicArn,
+      allowedPattern: TOPIC_ARN.source,
+      constraintDescription: 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:222222222222:ops',
+      description: 'SNS topic of this account that the dead-letter alarm publishes to (it must accept CloudWatch alarms).',
+    });
     this.forwarder = new ScanEventForwarder(this, 'Forwarder', {
       hubEventBus: ScanEventForwarder.hubDefaultEventBus(this, 'HubEventBus', hubAccountId.valueAsString),
+      alarmTopic: sns.Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn.valueAsString),
     });
   }
 }

@@ -1,5 +1,4 @@
-import { Annotations, CfnOutput, Stack, StackProps, Token } from 'aws-cdk-lib';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Annotations, Aspects, CfnOutput, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,6 +11,9 @@ import { RuntimeThreatAlerts } from '../policy/runtime-threat-alerts';
 import { RuntimeThreatAlertsOptions } from '../policy/runtime-threat-alerts-props';
 import { ImagePolicy } from '../policy/image-policy';
 import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParameterName, validateValue } from './private/deployment-values';
+import { accountTopicArn, createAccountTopics } from './private/account-topics';
+import { createOperationsTopic, RouteAlarmsToTopic } from './private/operations-topic';
+import { ScanEventForwarder } from './scan-event-forwarder';
 import { validateEach } from '../private/validation';
 import { ScanNotifier } from '../notify/scan-notifier';
 import { ScanNotifierProps } from '../notify/scan-notifier-props';
@@ -37,11 +39,13 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly notifier?: ScanNotifierProps;
 
   /**
-   * A topic the hub's alarms (function errors, dead-lettered events of the notifier, the tamper
-   * alerts and the image monitor) publish to, for the team that runs the hub. It must accept CloudWatch alarms: unencrypted, or encrypted with a
-   * customer managed key whose policy lets `cloudwatch.amazonaws.com` use it.
+   * The topic every CloudWatch alarm of the hub stack publishes to (function errors and
+   * dead-lettered events of the notifier, the tamper alerts, the image monitor, and any alarm a
+   * construct added to the stack later creates), for the team that runs the hub. It must accept
+   * CloudWatch alarms: unencrypted, or encrypted with a customer managed key whose policy lets
+   * `cloudwatch.amazonaws.com` use it.
    *
-   * @default - the alarms have no action: route the `errorsAlarm` and `deadLetterAlarm` of `notifier`, `tamperAlerts` and `imageMonitor` yourself
+   * @default - a new operations topic (`operationsTopic`), encrypted with a customer managed key that CloudWatch and EventBridge may use, subscribed by `notifier.emailAddresses`
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -112,19 +116,24 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly runtimeThreats?: RuntimeThreatAlertsOptions;
 
   /**
-   * An AWS Organizations id (`o-...`). Every account of the organisation may then put events
-   * on the hub's default event bus (for the member-account `ScanEventForwarder`) and subscribe
-   * to the hub topic (for spokes in member accounts), matched with `aws:PrincipalOrgID`.
+   * An AWS Organizations id (`o-...`). Every account of the organisation may then put Amazon
+   * Inspector scan events (and no other event) on the hub's default event bus, for the
+   * member-account `ScanEventForwarder`, matched with `aws:PrincipalOrgID`. The organisation gets
+   * no access to any topic: scans of accounts not in `memberAccountIds` reach only the hub topic,
+   * to which only the hub's account may subscribe.
    *
    * @default - no organisation is admitted
    */
   readonly organizationId?: string;
 
   /**
-   * Accounts that may put events on the hub's default bus and subscribe to the hub topic,
-   * beside or instead of an organisation.
+   * Member accounts: each may put Amazon Inspector scan events on the hub's default bus, and gets
+   * a topic of its own (`cdk-ecr-scan-guard-<hubName>-<account>`, see `accountTopicArn`) that
+   * only it may subscribe to, where the notifier publishes that account's scans and nothing
+   * else. So no member account can receive another account's findings, whatever filter policy
+   * it sets. At most 150 accounts a hub (two resources each).
    *
-   * @default - no other account is admitted
+   * @default - no member account
    */
   readonly memberAccountIds?: string[];
 }
@@ -135,7 +144,8 @@ export interface ScanGuardHubStackProps extends StackProps {
  * and a `ScanCoverageMonitor` (and, with an `imagePolicy`, a `DeployedImageMonitor`) on the same topic, and an SSM parameter
  * `/cdk-ecr-scan-guard/<hubName>/topic-arn` that holds the topic ARN, where spokes find it.
  * With `organizationId` or `memberAccountIds`, the hub's default event bus admits the
- * scan events other accounts forward, and the topic admits their spokes' subscriptions.
+ * scan events other accounts forward; each of `memberAccountIds` gets a topic of its own for its
+ * spokes. Every alarm of the stack publishes to `operationsTopic`.
  */
 export class ScanGuardHubStack extends Stack {
   /**
@@ -188,6 +198,22 @@ export class ScanGuardHubStack extends Stack {
   /** The statements added to the default event bus policy, one per kind of admitted principal. */
   public readonly eventBusPolicies: events.CfnEventBusPolicy[] = [];
 
+  /** The topic every alarm of the stack publishes to: `alarmTopic`, or the operations topic the hub creates. */
+  public readonly operationsTopic: sns.ITopic;
+
+  /**
+   * The ARN of a member account's own topic on a hub, for the `HubTopicArn` of spokes in that
+   * account: `arn:<partition>:sns:<region>:<hub account>:cdk-ecr-scan-guard-<hubName>-<account>`.
+   */
+  public static accountTopicArn(hubAccountId: string, region: string, accountId: string, hubName: string = DEFAULT_HUB_NAME, partition: string = 'aws'): string {
+    validateValue('hubAccountId', hubAccountId, (v) => ACCOUNT_ID.test(v), 'a 12-digit AWS account id');
+    validateValue('accountId', accountId, (v) => ACCOUNT_ID.test(v), 'a 12-digit AWS account id');
+    validateValue('hubName', hubName, (v) => HUB_NAME.test(v), 'a hub name such as "default"');
+    return accountTopicArn(partition, region, hubAccountId, hubName, accountId);
+  }
+
+  private readonly accountTopics: Record<string, sns.ITopic> = {};
+
   constructor(scope: Construct, id: string, props: ScanGuardHubStackProps = {}) {
     super(scope, id, {
       description: 'cdk-ecr-scan-guard hub: scan notifier, enhanced scanning and the topic spokes subscribe to',
@@ -225,14 +251,9 @@ export class ScanGuardHubStack extends Stack {
         imagePolicy: props.imagePolicy, ...props.runtimeThreats, topic: this.notifier.topic,
       });
     }
-    if (props.alarmTopic) {
-      const action = new cwActions.SnsAction(props.alarmTopic);
-      this.notifier.addAlarmAction(action);
-      for (const owner of [this.tamperAlerts, this.imageMonitor, this.coverageMonitor, this.runtimeThreatAlerts]) {
-        owner?.errorsAlarm.addAlarmAction(action);
-        owner?.deadLetterAlarm.addAlarmAction(action);
-      }
-    }
+    // Every alarm of the stack, including those of constructs added later, goes to one topic.
+    this.operationsTopic = props.alarmTopic ?? createOperationsTopic(this, props.notifier?.emailAddresses ?? []);
+    Aspects.of(this).add(new RouteAlarmsToTopic(this.operationsTopic));
     if (props.enhancedScanning ?? true) {
       this.scanning = new EnhancedScanning(this, 'Scanning', props.scanning);
     }
@@ -266,6 +287,11 @@ export class ScanGuardHubStack extends Stack {
     new CfnOutput(this, 'TopicArnParameterName', { value: parameterName, description: 'The SSM parameter that holds the topic ARN.' });
   }
 
+  /** The topic of a member account (one of `memberAccountIds`), or undefined. */
+  public accountTopic(accountId: string): sns.ITopic | undefined {
+    return this.accountTopics[accountId];
+  }
+
   private admitMembers(hubName: string, props: ScanGuardHubStackProps): void {
     const admitted: Array<{ id: string; principals: iam.IPrincipal[]; conditions?: Record<string, unknown> }> = [];
     if (props.organizationId) {
@@ -280,11 +306,21 @@ export class ScanGuardHubStack extends Stack {
       Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:hubInMemberAccounts',
         `memberAccountIds contains the hub's own account ${this.account}, which needs no admission: remove it.`);
     }
-    if (accounts.length) {
-      admitted.push({ id: 'Accounts', principals: accounts.map((a) => new iam.AccountPrincipal(a)) });
+    const members = accounts.filter((a) => Token.isUnresolved(this.account) || a !== this.account);
+    if (members.length) {
+      admitted.push({ id: 'Accounts', principals: members.map((a) => new iam.AccountPrincipal(a)) });
+      Object.assign(this.accountTopics, createAccountTopics(this, this.notifier, hubName, members));
     }
     if (admitted.length === 0) return;
 
+    // Only the events a forwarder sends: Amazon Inspector scan results and findings. The keys are multivalued
+    // (one value per entry of a PutEvents call): every value must match, and the keys must be there.
+    const forwarded = ScanEventForwarder.EVENT_PATTERN;
+    const detailTypes = [...forwarded.detailType ?? [], ...ScanEventForwarder.FINDING_EVENT_PATTERN.detailType ?? []];
+    const onlyForwarded = {
+      'ForAllValues:StringEquals': { 'events:source': forwarded.source, 'events:detail-type': detailTypes },
+      'Null': { 'events:source': 'false', 'events:detail-type': 'false' },
+    };
     const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
     for (const { id, principals, conditions } of admitted) {
       const sid = `ScanGuard-${hubName}-${id}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
@@ -296,21 +332,9 @@ export class ScanGuardHubStack extends Stack {
           principals,
           actions: ['events:PutEvents'],
           resources: [defaultBus.eventBusArn],
-          conditions,
+          conditions: { ...conditions, ...onlyForwarded },
         }).toStatementJson(),
       }));
-      const added = this.notifier.topic.addToResourcePolicy(new iam.PolicyStatement({
-        sid: `${id}Subscribe`,
-        principals,
-        actions: ['sns:Subscribe'],
-        resources: [this.notifier.topic.topicArn],
-        conditions,
-      }));
-      if (!added.statementAdded) {
-        Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:importedHubTopic',
-          'notifier.topic is imported, so the hub cannot let member accounts subscribe to it: add an sns:Subscribe statement '
-          + 'for them to the topic policy where the topic is defined.');
-      }
     }
   }
 }

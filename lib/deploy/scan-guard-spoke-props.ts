@@ -8,7 +8,8 @@ import { Severity } from '../notify/severity';
  */
 export interface ScanGuardSpokeParameterDefaults {
   /**
-   * Default of `RepositoryName`.
+   * Default of `RepositoryName`. A required parameter: set a default only for a template
+   * made for one repository.
    *
    * @default - none: the parameter must be given at deployment
    */
@@ -16,6 +17,7 @@ export interface ScanGuardSpokeParameterDefaults {
 
   /**
    * Default of `EMail`, the address that receives the scan notifications of the repository.
+   * A required parameter: set a default only for a template made for one team.
    *
    * @default - none: the parameter must be given at deployment
    */
@@ -62,6 +64,15 @@ export interface ScanGuardSpokeParameterDefaults {
    * @default - empty
    */
   readonly allowedPrincipalArns?: string[];
+
+  /**
+   * Default of `CloudFormationPrincipalArns`: the principals whose calls through CloudFormation
+   * with their own credentials (`aws:CalledVia`) are exempt, such as whoever runs
+   * `aws cloudformation deploy` for the spoke. `*` (any principal) only with `allowAnyCloudFormationCaller`.
+   *
+   * @default - empty: calls through CloudFormation are exempt only for the built-in and `exemptPrincipalArns` principals
+   */
+  readonly cloudFormationPrincipalArns?: string[];
 
   /**
    * Default of `MinimumSeverity`: mail only scans whose worst finding is at least this severe.
@@ -112,6 +123,15 @@ export interface ScanGuardSpokeProps {
    * @default false
    */
   readonly allowLambdaPulls?: boolean;
+
+  /**
+   * Accept `*` in `CloudFormationPrincipalArns`, which exempts calls through CloudFormation by any
+   * principal of the account, from any network (the behaviour of earlier versions). Leave it off
+   * for a Service Catalog product, whose end users choose the parameter values.
+   *
+   * @default false
+   */
+  readonly allowAnyCloudFormationCaller?: boolean;
 }
 
 /** The CloudFormation parameters of a spoke, by their template names. */
@@ -132,6 +152,8 @@ export interface ScanGuardSpokeParameters {
   readonly allowedVpcIds: CfnParameter;
   /** `AllowedPrincipalArns`. */
   readonly allowedPrincipalArns: CfnParameter;
+  /** `CloudFormationPrincipalArns`. */
+  readonly cloudFormationPrincipalArns: CfnParameter;
   /** `MinimumSeverity`. */
   readonly minimumSeverity: CfnParameter;
   /** `HubTopicArn`. */

@@ -21,7 +21,8 @@ const SPOKE_SYMBOL = Symbol.for('cdk-ecr-scan-guard.ScanGuardSpoke');
  * - an ECR repository with the guard's policy (as `GuardedRepository`), whose exemptions come
  *   from the parameters `EcrApiVpcEndpointId`, `EcrDkrVpcEndpointId`, `MyIP`,
  *   `AdditionalSourceCidrs`, `AllowedVpcIds` and `AllowedPrincipalArns`. An empty
- *   parameter removes its condition from the policy;
+ *   parameter removes its condition from the policy. Calls through CloudFormation with the
+ *   caller's own credentials are exempt only for `CloudFormationPrincipalArns`;
  * - an e-mail subscription of `EMail` to the hub topic (`HubTopicArn`), filtered on the
  *   `repository` and `account` message attributes (and `severity` with `MinimumSeverity`),
  *   so a team gets mail for its own repository only.
@@ -70,6 +71,7 @@ export class ScanGuardSpoke extends Construct {
     const hasCidrs = notEmpty('AdditionalSourceCidrs', p.additionalSourceCidrs, true);
     const hasVpcs = notEmpty('AllowedVpcIds', p.allowedVpcIds, true);
     const hasPrincipals = notEmpty('AllowedPrincipalArns', p.allowedPrincipalArns, true);
+    const hasCfnPrincipals = notEmpty('CloudFormationPrincipalArns', p.cloudFormationPrincipalArns, true);
 
     const repository = new ecr.Repository(this, 'Repository', {
       repositoryName: p.repositoryName.valueAsString,
@@ -100,6 +102,7 @@ export class ScanGuardSpoke extends Construct {
         { values: p.allowedPrincipalArns.valueAsList, isList: true, condition: hasPrincipals },
       ],
       allowLambdaPulls: props.allowLambdaPulls ?? false,
+      cloudFormationPrincipalArns: [{ values: p.cloudFormationPrincipalArns.valueAsList, isList: true, condition: hasCfnPrincipals }],
     });
     statements.forEach((statement) => repository.addToResourcePolicy(statement));
     this.repository = repository;

@@ -91,9 +91,10 @@ const DEFAULT_UNTAGGED_IMAGE_EXPIRY = Duration.days(14);
  * An `ecr.Repository` whose resource policy denies every `ecr:*` call that does not come
  * from an approved VPC endpoint, source CIDR, VPC or principal.
  *
- * The account's Amazon Inspector service-linked role, calls made through CloudFormation and
- * the stack's CloudFormation execution role are always exempt, so enhanced scanning keeps
- * working and deployments cannot lock themselves out. Calls without TLS are always denied.
+ * The account's Amazon Inspector service-linked role and the stack's CloudFormation execution
+ * role are always exempt, so enhanced scanning keeps working and `cdk deploy` cannot lock itself
+ * out; calls through CloudFormation with the caller's credentials are exempt only for
+ * `cloudFormationPrincipalArns`. Calls without TLS are always denied.
  *
  * Defaults differ from `ecr.Repository` where a security team expects it: tags are immutable,
  * scan on push is on, untagged images expire after 14 days, and images are encrypted with
@@ -127,6 +128,8 @@ export class GuardedRepository extends ecr.Repository {
       allowedVpcIds: props.allowedVpcIds,
       allowedPrincipalArns: props.allowedPrincipalArns,
       allowLambdaPulls: props.allowLambdaPulls,
+      cloudFormationPrincipalArns: props.cloudFormationPrincipalArns,
+      allowAnyCloudFormationCaller: props.allowAnyCloudFormationCaller,
     });
   }
 }

@@ -1,15 +1,16 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
-import { guardStatements } from '../private/guard-statements';
-import { EXPECTED, isCidr, isNonPublicCidr, isPrincipalArn, isVpcEndpointId, isVpcId, validateEach } from '../private/validation';
+import { deploymentRoleArn, guardStatements } from '../private/guard-statements';
+import { EXPECTED, isCidr, isVpcEndpointId, isVpcId, validateEach, validatePrincipalArns, validateSourceCidrs } from '../private/validation';
 
 /**
  * Who may reach a guarded repository. Every `ecr:*` call is denied unless it matches at
  * least one of these exemptions or one of the built-in ones: the account's Amazon Inspector
- * service-linked role, calls made through CloudFormation (`aws:CalledVia`), and the stack's
- * CloudFormation execution role when the stack's synthesizer knows it. Calls without TLS
- * are always denied.
+ * service-linked role and the stack's CloudFormation execution role when the stack's
+ * synthesizer knows it (the CDK bootstrap `cfn-exec` role). Calls without TLS are always denied.
+ * Calls made through CloudFormation with the caller's own credentials (`aws:CalledVia`) are
+ * exempt only for `cloudFormationPrincipalArns`, or for anyone with `allowAnyCloudFormationCaller`.
  */
 export interface RepositoryGuardOptions {
   /**
@@ -55,9 +56,32 @@ export interface RepositoryGuardOptions {
    * @default false
    */
   readonly allowLambdaPulls?: boolean;
+
+  /**
+   * Principals (roles or users, `*` and `?` allowed in the name) whose calls made through
+   * CloudFormation alone (`aws:CalledVia` = `cloudformation.amazonaws.com`, from any network)
+   * are exempt: who deploys the stack with `cdk deploy` or `aws cloudformation deploy` without a
+   * CloudFormation service role. A chain through any other service stays denied. A deployment
+   * through a service role (the CDK bootstrap `cfn-exec` role, a Service Catalog launch role)
+   * carries no `aws:CalledVia`: exempt that role with `allowedPrincipalArns` unless it is the
+   * stack's own synthesizer role, which is exempt already.
+   *
+   * @default - calls through CloudFormation get no exemption of their own
+   */
+  readonly cloudFormationPrincipalArns?: string[];
+
+  /**
+   * Exempt calls made through CloudFormation alone by any principal, from any network: the
+   * behaviour of earlier versions. Anyone with CloudFormation and ECR permissions in the account
+   * can then rewrite the repository policy or delete the repository through a stack. Prefer
+   * `cloudFormationPrincipalArns`.
+   *
+   * @default false
+   */
+  readonly allowAnyCloudFormationCaller?: boolean;
 }
 
-/** Properties of a {@link RepositoryGuard}. */
+/** Properties of a `RepositoryGuard`. */
 export interface RepositoryGuardProps extends RepositoryGuardOptions {
   /**
    * The repository to guard. It must be defined in this app (an `ecr.Repository`):
@@ -68,7 +92,7 @@ export interface RepositoryGuardProps extends RepositoryGuardOptions {
 
 /**
  * Adds the guard's deny statements to the resource policy of an existing repository
- * defined in the app. {@link GuardedRepository} uses it for its own policy.
+ * defined in the app. `GuardedRepository` uses it for its own policy.
  *
  * @example
  * const legacy = new ecr.Repository(this, 'Legacy');
@@ -90,6 +114,8 @@ export class RepositoryGuard extends Construct {
       vpcIds: props.allowedVpcIds ?? [],
       principalArns: props.allowedPrincipalArns ?? [],
       allowLambdaPulls: props.allowLambdaPulls ?? false,
+      cloudFormationPrincipalArns: props.cloudFormationPrincipalArns ?? [],
+      allowAnyCloudFormationCaller: props.allowAnyCloudFormationCaller ?? false,
     });
     for (const statement of statements) {
       const result = props.repository.addToResourcePolicy(statement);
@@ -108,22 +134,29 @@ export class RepositoryGuard extends Construct {
 function validateGuardOptions(scope: Construct, props: RepositoryGuardOptions): void {
   validateEach('allowedVpcEndpointIds', props.allowedVpcEndpointIds, isVpcEndpointId, EXPECTED.vpcEndpointId);
   validateEach('allowedVpcIds', props.allowedVpcIds, isVpcId, EXPECTED.vpcId);
-  validateEach('allowedSourceCidrs', props.allowedSourceCidrs, isCidr, EXPECTED.cidr);
-  validateEach('allowedPrincipalArns', props.allowedPrincipalArns, isPrincipalArn, EXPECTED.principalArn);
-
-  for (const cidr of props.allowedSourceCidrs ?? []) {
-    if (!Token.isUnresolved(cidr) && isNonPublicCidr(cidr)) {
-      Annotations.of(scope).addWarningV2('cdk-ecr-scan-guard:privateSourceCidr',
-        `allowedSourceCidrs contains ${cidr}, a private or non-public range. aws:SourceIp only carries public addresses, `
-        + 'so this exemption never matches: allow traffic from a VPC with allowedVpcEndpointIds or allowedVpcIds instead.');
-    }
+  validateSourceCidrs(scope, 'allowedSourceCidrs', props.allowedSourceCidrs, isCidr, EXPECTED.cidr);
+  validatePrincipalArns('allowedPrincipalArns', props.allowedPrincipalArns);
+  validatePrincipalArns('cloudFormationPrincipalArns', props.cloudFormationPrincipalArns);
+  if (props.allowAnyCloudFormationCaller && props.cloudFormationPrincipalArns?.length) {
+    throw new Error(`cloudFormationPrincipalArns is ${JSON.stringify(props.cloudFormationPrincipalArns)} while allowAnyCloudFormationCaller is true: `
+      + 'the principals would be ignored. Drop allowAnyCloudFormationCaller to limit CloudFormation to those principals.');
+  }
+  if (props.allowAnyCloudFormationCaller) {
+    Annotations.of(scope).addWarningV2('cdk-ecr-scan-guard:anyCloudFormationCaller',
+      'allowAnyCloudFormationCaller lets anyone with CloudFormation and ECR permissions, from any network, rewrite the repository '
+      + 'policy or delete the repository through a stack. Name the deploying principals in cloudFormationPrincipalArns instead.');
+  } else if (!props.cloudFormationPrincipalArns?.length && !deploymentRoleArn(Stack.of(scope))) {
+    Annotations.of(scope).addWarningV2('cdk-ecr-scan-guard:noDeploymentExemption',
+      `The stack's synthesizer names no CloudFormation execution role, so no deployment principal is exempt: a deployment with the `
+      + 'caller\'s own credentials cannot update or delete the repository once its policy is in place. Name the deploying principals '
+      + 'in cloudFormationPrincipalArns, or the service role in allowedPrincipalArns.');
   }
 
   const exemptions = [props.allowedVpcEndpointIds, props.allowedSourceCidrs, props.allowedVpcIds, props.allowedPrincipalArns]
     .reduce((count, list) => count + (list?.length ?? 0), 0);
   if (exemptions === 0 && !props.allowLambdaPulls) {
     Annotations.of(scope).addWarningV2('cdk-ecr-scan-guard:noExemptions',
-      'The repository guard has no exemption beyond the built-in ones: only CloudFormation deployments and Amazon Inspector '
+      'The repository guard has no exemption beyond the built-in ones: only deployments and Amazon Inspector '
       + 'can reach the repository. Set allowedVpcEndpointIds, allowedSourceCidrs, allowedVpcIds or allowedPrincipalArns '
       + 'to let your workloads pull and push.');
   }

@@ -12,7 +12,13 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerCode } from '../private/handler-code';
+import { createDeadLetterQueue, deadLettersMetric, thresholdAlarm } from '../private/dead-letter';
 import { NotificationPipelineOptions } from './notification-pipeline-options';
+
+export { deadLettersMetric } from '../private/dead-letter';
+
+/** Executions reserved for a pipeline's function unless its construct says otherwise (alerts are rare and small). */
+export const DEFAULT_PIPELINE_RESERVED_CONCURRENCY = 2;
 
 /** Retries of a failed invocation by Lambda (asynchronous invocation) before the event goes to the DLQ. */
 const FUNCTION_RETRY_ATTEMPTS = 2;
@@ -59,7 +65,12 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
   readonly dedupTtl?: Duration;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
-  /** Reserved concurrent executions of the function. @default - none reserved */
+  /**
+   * Reserved concurrent executions of the function: capped, so a burst of events cannot take
+   * the account's concurrency (throttled asynchronous events are retried by Lambda for up to six
+   * hours, then go to the dead-letter queue), and guaranteed, so other functions cannot starve it.
+   * @default DEFAULT_PIPELINE_RESERVED_CONCURRENCY
+   */
   readonly reservedConcurrentExecutions?: number;
   /** Description of the alarm on function errors. */
   readonly errorsAlarmDescription: string;
@@ -116,7 +127,7 @@ export type PipelineFunctionProps = Omit<NotificationPipelineProps, 'eventPatter
  * `DeadLetterAlarm`. `dlqOf` says what the dead-letter queue serves.
  */
 export function createPipelineFunction(scope: Construct, props: PipelineFunctionProps, dlqOf: string): Omit<NotificationPipeline, 'rule'> {
-  const deadLetterQueue = createDeadLetterQueue(scope, 'DeadLetterQueue', dlqOf);
+  const deadLetterQueue = createDeadLetterQueue(scope, dlqOf);
 
   const table = props.dedupTtl ? new dynamodb.Table(scope, 'DedupTable', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -158,7 +169,7 @@ export function createPipelineFunction(scope: Construct, props: PipelineFunction
     environment: { ...environment },
     role,
     logGroup,
-    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? DEFAULT_PIPELINE_RESERVED_CONCURRENCY,
     deadLetterQueue,
     retryAttempts: FUNCTION_RETRY_ATTEMPTS,
     maxEventAge: FUNCTION_MAX_EVENT_AGE,
@@ -179,24 +190,6 @@ export function createPipelineFunction(scope: Construct, props: PipelineFunction
   return { function: fn, role, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
 }
 
-/**
- * A dead-letter queue (`id` in `scope`): encrypted, TLS only, messages kept 14 days for replay.
- * `of` names what it is the dead-letter queue of, for the reason of its acknowledged findings.
- */
-export function createDeadLetterQueue(scope: Construct, id: string, of: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
-  // This queue is the end of the line: a dead-letter queue of its own would only move the problem.
-  const reason = `This queue is itself the dead-letter queue of ${of}; `
-    + 'its messages are kept 14 days for replay, and an alarm fires on the first one.';
-  Validations.of(queue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason });
-  Validations.of(queue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason });
-  return queue;
-}
-
 /** Grants `grantee` sns:Publish on `topic`, and the use of its key (`key`, else `topic.masterKey`). */
 export function grantPublish(grantee: iam.IGrantable, topic: sns.ITopic, key?: kms.IKey): void {
   grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
@@ -211,17 +204,10 @@ export function grantPublish(grantee: iam.IGrantable, topic: sns.ITopic, key?: k
 export function createFailureAlarms(scope: Construct, fn: lambda.IFunction, queue: sqs.IQueue,
   options: NotificationPipelineOptions & { readonly errorsAlarmDescription: string; readonly deadLetterAlarmDescription: string }):
   { errorsAlarm: cloudwatch.Alarm; deadLetterAlarm: cloudwatch.Alarm } {
-  const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) => new cloudwatch.Alarm(scope, id, {
-    alarmDescription,
-    metric,
-    threshold,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
   return {
-    errorsAlarm: alarm('ErrorsAlarm', options.errorsAlarmDescription, pipelineErrorsMetric(fn), options.errorsAlarmThreshold),
-    deadLetterAlarm: alarm('DeadLetterAlarm', options.deadLetterAlarmDescription, deadLettersMetric(queue), options.deadLetterAlarmThreshold),
+    errorsAlarm: thresholdAlarm(scope, 'ErrorsAlarm', options.errorsAlarmDescription, pipelineErrorsMetric(fn), options.errorsAlarmThreshold),
+    deadLetterAlarm: thresholdAlarm(scope, 'DeadLetterAlarm', options.deadLetterAlarmDescription, deadLettersMetric(queue),
+      options.deadLetterAlarmThreshold),
   };
 }
 
@@ -246,10 +232,6 @@ export function pipelineErrorsMetric(fn: lambda.IFunction, props?: cloudwatch.Me
   return fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM, ...props });
 }
 
-/** Messages waiting in a dead-letter queue: maximum over 5 minutes unless `props` says otherwise. */
-export function deadLettersMetric(queue: sqs.IQueue, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-  return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, ...props });
-}
 
 /**
  * Validates the shared pipeline options: alarm thresholds are positive integers.

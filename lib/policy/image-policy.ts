@@ -3,19 +3,24 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { checkImage, namingRegExp, normalisePrefix, PolicyConfig } from './private/image-reference';
 
-/** The rules of an {@link ImagePolicy}, in the order they are checked. */
+/** The rules of an `ImagePolicy`, in the order they are checked. */
 export enum ImagePolicyRule {
   /** The image must be a well-formed reference (`registry/path[:tag][@sha256:digest]`). */
   REFERENCE_FORMAT = 'REFERENCE_FORMAT',
-  /** The image must start with one of the allowed prefixes. */
+  /**
+   * The image must start with one of the allowed prefixes. A reference with a digest is judged
+   * by its repository and digest, never by its tag.
+   */
   ALLOWED_PREFIX = 'ALLOWED_PREFIX',
+  /** The image must not start with a rejected prefix (such as a pull-through cache namespace). */
+  REJECTED_PREFIX = 'REJECTED_PREFIX',
   /** The repository path must match the naming pattern. */
   NAMING = 'NAMING',
   /** The image must be pinned to a digest (`@sha256:...`). */
   DIGEST_PINNING = 'DIGEST_PINNING',
 }
 
-/** The outcome of {@link ImagePolicy.check}. */
+/** The outcome of `ImagePolicy.check`. */
 export interface ImagePolicyVerdict {
   /** Whether the policy allows the image. */
   readonly allowed: boolean;
@@ -31,7 +36,7 @@ export interface ImagePolicyVerdict {
   readonly reason: string;
 }
 
-/** Properties of an {@link ImagePolicy}. */
+/** Properties of an `ImagePolicy`. */
 export interface ImagePolicyProps {
   /**
    * Where images may come from. An image is allowed when its full reference (Docker Hub short
@@ -44,12 +49,28 @@ export interface ImagePolicyProps {
    * - `111111111111.dkr.ecr.us-west-2.amazonaws.com/team/app`: exactly that repository, any tag or digest
    *   (not `team/app-other`, not `team/app/sub`);
    * - `111111111111.dkr.ecr.ap-northeast-1.amazonaws.com/nginx:`: every tag of `nginx`;
-   *   `.../nginx:1.19` only the tags starting with `1.19`.
+   *   `.../nginx:1.19` only the tags starting with `1.19`. A tag prefix never matches a
+   *   reference with a digest (`nginx:1.19.2@sha256:...`): the runtime pulls the digest, so such a
+   *   reference is judged by its repository and digest alone. Allow the repository to accept it.
+   *
+   * A registry prefix also admits its pull-through cache namespaces
+   * (`<registry>/docker-hub/library/nginx`: images of a public registry, cached): list them in
+   * `rejectedPrefixes` to keep them out.
    *
    * Prefixes must be literal strings (the Aspect compares them at synth time). Use
-   * {@link ImagePolicy.ecrRegistry} or {@link ImagePolicy.ecrRegistryOf} for ECR registries.
+   * `ImagePolicy.ecrRegistry` or `ImagePolicy.ecrRegistryOf` for ECR registries.
    */
   readonly allowedPrefixes: string[];
+
+  /**
+   * Prefixes that reject an image even though an allowed prefix admits it, written like
+   * `allowedPrefixes`: typically the pull-through cache namespaces of an allowed registry
+   * (`ImagePolicy.pullThroughCachePrefix(account, region, 'docker-hub')`), whose images come from
+   * a public registry.
+   *
+   * @default - no rejected prefix
+   */
+  readonly rejectedPrefixes?: string[];
 
   /**
    * A regular expression (JavaScript syntax) that every repository path must match as a whole
@@ -77,8 +98,8 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
  * One description of which container images may run: allowed registry prefixes, an optional
  * naming rule on the repository path, and an optional digest-pinning requirement.
  *
- * {@link check} is pure: use it in your own tests. {@link ImagePolicyChecker} checks the
- * images an app defines at synth time; {@link DeployedImageMonitor} checks the images ECS
+ * `check` is pure: use it in your own tests. `ImagePolicyChecker` checks the
+ * images an app defines at synth time; `DeployedImageMonitor` checks the images ECS
  * tasks actually run.
  *
  * @example
@@ -123,8 +144,28 @@ export class ImagePolicy {
     return ImagePolicy.ecrRegistry(stack.account, stack.region);
   }
 
+  /**
+   * The prefix of the images a pull-through cache rule of an ECR private registry serves:
+   * `<account>.dkr.ecr.<region>.<domain suffix>/<namespace>/`, where `namespace` is the rule's
+   * ECR repository prefix (`docker-hub`, `ecr-public`, `quay`, `k8s`, `github`, ...). For `rejectedPrefixes`.
+   *
+   * @param account a 12-digit account id
+   * @param region a region such as `us-west-2`
+   * @param namespace the pull-through cache rule's repository prefix, such as `docker-hub`
+   * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html
+   */
+  public static pullThroughCachePrefix(account: string, region: string, namespace: string): string {
+    if (Token.isUnresolved(namespace) || !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(namespace)) {
+      throw new Error(`namespace is ${JSON.stringify(namespace)}: expected the literal repository prefix of a pull-through cache rule, such as "docker-hub".`);
+    }
+    return `${ImagePolicy.ecrRegistry(account, region)}${namespace}/`;
+  }
+
   /** The allowed prefixes, normalised (a bare registry host has its trailing `/`). */
   public readonly allowedPrefixes: string[];
+
+  /** The rejected prefixes, normalised. */
+  public readonly rejectedPrefixes: string[];
 
   /**
    * The naming pattern of repository paths.
@@ -141,19 +182,8 @@ export class ImagePolicy {
       throw new Error(`allowedPrefixes is ${JSON.stringify(props.allowedPrefixes)}: expected at least one prefix, `
         + 'such as "111111111111.dkr.ecr.us-west-2.amazonaws.com/" (ImagePolicy.ecrRegistry(account, region)).');
     }
-    this.allowedPrefixes = props.allowedPrefixes.map((prefix, index) => {
-      if (Token.isUnresolved(prefix)) {
-        throw new Error(`allowedPrefixes[${index}] is a token (${prefix}): expected a literal prefix, because images are `
-          + 'checked at synth time. Use ImagePolicy.ecrRegistry(account, region) with literal values, or give the stack an explicit env.');
-      }
-      const normalised = normalisePrefix(prefix);
-      if (typeof normalised === 'string') {
-        throw new Error(`allowedPrefixes[${index}] is ${JSON.stringify(prefix)}: ${normalised}. Expected a registry `
-          + '("111111111111.dkr.ecr.us-west-2.amazonaws.com/"), a namespace (".../team/"), a repository (".../team/app") '
-          + 'or a repository and tag prefix (".../nginx:").');
-      }
-      return normalised.prefix;
-    });
+    this.allowedPrefixes = normalisePrefixes('allowedPrefixes', props.allowedPrefixes);
+    this.rejectedPrefixes = normalisePrefixes('rejectedPrefixes', props.rejectedPrefixes ?? []);
     if (props.namingPattern !== undefined) {
       if (Token.isUnresolved(props.namingPattern)) {
         throw new Error(`namingPattern is a token (${props.namingPattern}): expected a literal regular expression.`);
@@ -174,7 +204,7 @@ export class ImagePolicy {
 
   /**
    * Checks one image reference. Pure: the same image always gives the same verdict.
-   * Rules are checked in the order of {@link ImagePolicyRule}; the verdict names the first
+   * Rules are checked in the order of `ImagePolicyRule`; the verdict names the first
    * rule broken.
    *
    * @param image an image reference such as `111111111111.dkr.ecr.us-west-2.amazonaws.com/team/app:v1`
@@ -194,8 +224,26 @@ export class ImagePolicy {
   private toConfig(): PolicyConfig {
     return {
       allowedPrefixes: [...this.allowedPrefixes],
+      ...(this.rejectedPrefixes.length ? { rejectedPrefixes: [...this.rejectedPrefixes] } : {}),
       ...(this.namingPattern !== undefined ? { namingPattern: this.namingPattern } : {}),
       ...(this.requireDigest ? { requireDigest: true } : {}),
     };
   }
+}
+
+/** Normalises the prefixes of `prop`, or throws naming the prop, the index and the value. */
+function normalisePrefixes(prop: string, prefixes: string[]): string[] {
+  return prefixes.map((prefix, index) => {
+    if (Token.isUnresolved(prefix)) {
+      throw new Error(`${prop}[${index}] is a token (${prefix}): expected a literal prefix, because images are `
+        + 'checked at synth time. Use ImagePolicy.ecrRegistry(account, region) with literal values, or give the stack an explicit env.');
+    }
+    const normalised = normalisePrefix(prefix);
+    if (typeof normalised === 'string') {
+      throw new Error(`${prop}[${index}] is ${JSON.stringify(prefix)}: ${normalised}. Expected a registry `
+        + '("111111111111.dkr.ecr.us-west-2.amazonaws.com/"), a namespace (".../team/"), a repository (".../team/app") '
+        + 'or a repository and tag prefix (".../nginx:").');
+    }
+    return normalised.prefix;
+  });
 }

@@ -4,6 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 /** The pull actions Lambda performs when it loads a container image. */
 export const LAMBDA_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 
+/** The service CloudFormation calls carry in `aws:CalledVia` when it acts with the caller's credentials. */
+export const CLOUDFORMATION_SERVICE = 'cloudformation.amazonaws.com';
+
 /** Inputs of the guard statements, already validated. */
 export interface GuardStatementInputs {
   readonly vpcEndpointIds: string[];
@@ -11,6 +14,10 @@ export interface GuardStatementInputs {
   readonly vpcIds: string[];
   readonly principalArns: string[];
   readonly allowLambdaPulls: boolean;
+  /** Principals whose calls through CloudFormation alone (`aws:CalledVia` = CloudFormation) are exempt. */
+  readonly cloudFormationPrincipalArns: string[];
+  /** Exempt calls through CloudFormation alone by any principal. */
+  readonly allowAnyCloudFormationCaller: boolean;
 }
 
 /** The Amazon Inspector service-linked role of the stack's account. */
@@ -41,6 +48,13 @@ export function deploymentRoleArn(stack: Stack): string | undefined {
  * - `DenyInsecureTransport`: every `ecr:*` call without TLS.
  * - `DenyOutsideApprovedNetworks`: every `ecr:*` call unless one exemption matches. Each
  *   exemption is a negated condition, so the deny applies only when none of them matches.
+ *   With a CloudFormation exemption, a call whose `aws:CalledVia` holds CloudFormation is exempt.
+ * - with a CloudFormation exemption, `DenyCalledViaOtherServices`: a call whose `aws:CalledVia`
+ *   holds any other service (`[athena, cloudformation]`), unless another exemption matches. A
+ *   `ForAllValues` exemption alone would let such a chain through.
+ * - with named CloudFormation principals, `DenyCloudFormationByOtherPrincipals`: a call through
+ *   CloudFormation by a principal not named, unless another exemption matches. CloudFormation
+ *   acts with its caller's credentials, from its own network.
  * - with Lambda pulls: `AllowLambdaPulls` and `DenyLambdaBeyondPull`, so the Lambda service
  *   principal gets the pull actions and nothing else.
  */
@@ -55,36 +69,62 @@ export function guardStatements(stack: Stack, inputs: GuardStatementInputs): iam
   if (inputs.vpcIds.length) stringNotEquals['aws:SourceVpc'] = inputs.vpcIds;
   if (inputs.allowLambdaPulls) stringNotEquals['aws:PrincipalServiceName'] = ['lambda.amazonaws.com'];
 
-  const conditions: Record<string, unknown> = {
-    'ArnNotLike': { 'aws:PrincipalArn': exemptPrincipals },
-    'ForAllValues:StringNotEquals': { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
-  };
-  if (Object.keys(stringNotEquals).length) conditions.StringNotEquals = stringNotEquals;
-  if (inputs.sourceCidrs.length) conditions.NotIpAddress = { 'aws:SourceIp': inputs.sourceCidrs };
-  return statementsWithExemptions(stack, conditions, inputs.allowLambdaPulls);
+  const others: Record<string, unknown> = {};
+  if (Object.keys(stringNotEquals).length) others.StringNotEquals = stringNotEquals;
+  if (inputs.sourceCidrs.length) others.NotIpAddress = { 'aws:SourceIp': inputs.sourceCidrs };
+  const cloudFormation = inputs.allowAnyCloudFormationCaller || inputs.cloudFormationPrincipalArns.length > 0;
+  return statementsWithExemptions(stack, {
+    principals: { ArnNotLike: { 'aws:PrincipalArn': exemptPrincipals } },
+    others,
+    calledVia: cloudFormation ? { 'ForAllValues:StringNotEquals': { 'aws:CalledVia': [CLOUDFORMATION_SERVICE] } } : undefined,
+    cloudFormationPrincipals: cloudFormation && !inputs.allowAnyCloudFormationCaller
+      ? { ArnNotLike: { 'aws:PrincipalArn': [...exemptPrincipals, ...inputs.cloudFormationPrincipalArns] } }
+      : undefined,
+  }, inputs.allowLambdaPulls);
+}
+
+/** The condition blocks of the guard's deny statements. */
+interface ExemptionBlocks {
+  /** The principal exemption (`ArnNotLike` on `aws:PrincipalArn`). */
+  readonly principals: Record<string, unknown>;
+  /** The network and service exemptions (`StringNotEquals`, `NotIpAddress`). */
+  readonly others: Record<string, unknown>;
+  /** The CloudFormation exemption on `aws:CalledVia`; none when undefined. */
+  readonly calledVia?: Record<string, unknown>;
+  /** The principals exempt through CloudFormation (`ArnNotLike`); any principal when undefined. */
+  readonly cloudFormationPrincipals?: Record<string, unknown>;
 }
 
 /**
- * The guard's statements around the condition block of `DenyOutsideApprovedNetworks`,
- * shared by {@link guardStatements} and {@link parameterisedGuardStatements}.
+ * The guard's statements around the condition blocks of its deny statements, shared by
+ * `guardStatements` and `parameterisedGuardStatements`.
  */
-function statementsWithExemptions(stack: Stack, conditions: Record<string, unknown>, allowLambdaPulls: boolean): iam.PolicyStatement[] {
+function statementsWithExemptions(stack: Stack, blocks: ExemptionBlocks, allowLambdaPulls: boolean): iam.PolicyStatement[] {
+  const deny = (sid: string, conditions: Record<string, unknown>) => new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['ecr:*'],
+    conditions,
+  });
   const statements = [
-    new iam.PolicyStatement({
-      sid: 'DenyInsecureTransport',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['ecr:*'],
-      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'DenyOutsideApprovedNetworks',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['ecr:*'],
-      conditions,
-    }),
+    deny('DenyInsecureTransport', { Bool: { 'aws:SecureTransport': 'false' } }),
+    deny('DenyOutsideApprovedNetworks', { ...blocks.principals, ...(blocks.calledVia ?? {}), ...blocks.others }),
   ];
+  if (blocks.calledVia) {
+    statements.push(deny('DenyCalledViaOtherServices', {
+      ...blocks.principals,
+      'ForAnyValue:StringNotEquals': { 'aws:CalledVia': [CLOUDFORMATION_SERVICE] },
+      ...blocks.others,
+    }));
+    if (blocks.cloudFormationPrincipals) {
+      statements.push(deny('DenyCloudFormationByOtherPrincipals', {
+        ...blocks.cloudFormationPrincipals,
+        'ForAnyValue:StringEquals': { 'aws:CalledVia': [CLOUDFORMATION_SERVICE] },
+        ...blocks.others,
+      }));
+    }
+  }
   if (allowLambdaPulls) {
     statements.push(
       new iam.PolicyStatement({
@@ -122,18 +162,23 @@ export interface DeployTimeValues {
   readonly condition?: CfnCondition;
 }
 
-/** Inputs of {@link parameterisedGuardStatements}: each exemption from several sources. */
+/** Inputs of `parameterisedGuardStatements`: each exemption from several sources. */
 export interface ParameterisedGuardInputs {
   readonly vpcEndpointIds: DeployTimeValues[];
   readonly sourceCidrs: DeployTimeValues[];
   readonly vpcIds: DeployTimeValues[];
   readonly principalArns: DeployTimeValues[];
   readonly allowLambdaPulls: boolean;
+  /**
+   * Principals exempt through CloudFormation alone. A value `*` exempts any principal; with no
+   * value (every source empty), calls through CloudFormation get no exemption.
+   */
+  readonly cloudFormationPrincipalArns: DeployTimeValues[];
 }
 
 /**
  * The guard's statements for a template whose exemptions come from CloudFormation
- * parameters: the same statements as {@link guardStatements}, but each condition operator
+ * parameters: the same statements as `guardStatements`, but each condition operator
  * block is an `Fn::If` tree over the conditions of its sources: a key (or a whole
  * operator block) whose sources are all empty is removed with `AWS::NoValue`, never written
  * as an empty value.
@@ -150,18 +195,23 @@ export function parameterisedGuardStatements(stack: Stack, inputs: Parameterised
   };
   if (inputs.allowLambdaPulls) stringNotEquals['aws:PrincipalServiceName'] = [{ values: ['lambda.amazonaws.com'] }];
 
-  const conditions: Record<string, unknown> = {};
-  const blocks: Array<[string, Record<string, DeployTimeValues[]>]> = [
-    ['ArnNotLike', { 'aws:PrincipalArn': principals }],
-    ['ForAllValues:StringNotEquals', { 'aws:CalledVia': [{ values: ['cloudformation.amazonaws.com'] }] }],
-    ['StringNotEquals', stringNotEquals],
-    ['NotIpAddress', { 'aws:SourceIp': inputs.sourceCidrs }],
-  ];
-  for (const [operator, keys] of blocks) {
+  const blockOf = (operator: string, keys: Record<string, DeployTimeValues[]>): Record<string, unknown> => {
     const block = operatorBlock(keys);
-    if (block !== undefined) conditions[operator] = block;
-  }
-  return statementsWithExemptions(stack, conditions, inputs.allowLambdaPulls);
+    return block === undefined ? {} : { [operator]: block };
+  };
+  // The CloudFormation exemption exists whenever one source of its principals holds a value.
+  const calledVia = inputs.cloudFormationPrincipalArns
+    .filter((s) => s.isList || s.values.length > 0)
+    .map((s) => ({ values: [CLOUDFORMATION_SERVICE], condition: s.condition }));
+  return statementsWithExemptions(stack, {
+    principals: blockOf('ArnNotLike', { 'aws:PrincipalArn': principals }),
+    others: {
+      ...blockOf('StringNotEquals', stringNotEquals),
+      ...blockOf('NotIpAddress', { 'aws:SourceIp': inputs.sourceCidrs }),
+    },
+    calledVia: calledVia.length ? blockOf('ForAllValues:StringNotEquals', { 'aws:CalledVia': calledVia }) : undefined,
+    cloudFormationPrincipals: blockOf('ArnNotLike', { 'aws:PrincipalArn': [...principals, ...inputs.cloudFormationPrincipalArns] }),
+  }, inputs.allowLambdaPulls);
 }
 
 /**

@@ -1,5 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, readDeploymentContext, SAMPLE_CONTEXT, spokeStackName } from '../../bin/deployments';
+import { buildApp, readDeploymentContext, spokeStackName } from '../../bin/deployments';
 import { testApp } from '../support/app';
 
 function build(context: Record<string, unknown> = {}) {
@@ -12,25 +14,32 @@ const sample = build();
 const assembly = sample.app.synth();
 
 describe('the sample app (no context values)', () => {
-  test('synthesizes a hub, a sample spoke, the catalog and the StackSet templates', () => {
+  test('synthesizes a hub, a generic spoke, the catalog and the StackSet templates', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([
-      'ScanGuardCatalog', 'ScanGuardForwarder', 'ScanGuardHub', 'ScanGuardLaunchRole', 'ScanGuardSpoke-sample-app',
+      'ScanGuardCatalog', 'ScanGuardForwarder', 'ScanGuardHub', 'ScanGuardLaunchRole', 'ScanGuardSpoke',
     ]);
   });
 
-  test('the sample spoke has the sample values as parameter defaults', () => {
-    const t = Template.fromStack(sample.stacks.spoke);
-    t.hasParameter('RepositoryName', { Default: SAMPLE_CONTEXT.repositoryName });
-    t.hasParameter('EMail', { Default: SAMPLE_CONTEXT.email });
-    t.hasParameter('EcrApiVpcEndpointId', { Default: 'vpce-0123456789abcdef0' });
-    t.hasParameter('EcrDkrVpcEndpointId', { Default: 'vpce-0fedcba9876543210' });
-    t.hasParameter('MyIP', { Default: '203.0.113.0/24' });
-    t.hasParameter('AdditionalSourceCidrs', { Default: '' });
-    t.hasParameter('HubTopicArn', { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-ecr-scan-guard/default/topic-arn' });
+  test('required parameters have no default: a deploy without RepositoryName and EMail fails instead of creating a sample', () => {
+    const spoke = assembly.getStackByName('ScanGuardSpoke').template;
+    expect(spoke.Parameters.RepositoryName.Default).toBeUndefined();
+    expect(spoke.Parameters.EMail.Default).toBeUndefined();
+    // and no sample exemption either: every optional parameter is empty
+    for (const name of ['EcrApiVpcEndpointId', 'EcrDkrVpcEndpointId', 'MyIP', 'AdditionalSourceCidrs', 'AllowedVpcIds', 'AllowedPrincipalArns', 'CloudFormationPrincipalArns']) {
+      expect({ name, default: spoke.Parameters[name].Default }).toEqual({ name, default: '' });
+    }
+    expect(spoke.Parameters.HubTopicArn).toMatchObject({ Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-ecr-scan-guard/default/topic-arn' });
+  });
+
+  test('the Service Catalog product template has no default for the required parameters either', () => {
+    const file = path.join(assembly.directory, sample.stacks.portfolio.productStack.templateFile);
+    const t = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(t.Parameters.RepositoryName.Default).toBeUndefined();
+    expect(t.Parameters.EMail.Default).toBeUndefined();
   });
 
   test('the spoke and StackSet templates need no bootstrap', () => {
-    for (const name of ['ScanGuardSpoke-sample-app', 'ScanGuardForwarder', 'ScanGuardLaunchRole']) {
+    for (const name of ['ScanGuardSpoke', 'ScanGuardForwarder', 'ScanGuardLaunchRole']) {
       const artifact = assembly.getStackByName(name);
       expect({ name, assets: artifact.assets, bootstrap: artifact.template.Parameters?.BootstrapVersion }).toEqual({ name, assets: [], bootstrap: undefined });
     }
@@ -110,6 +119,8 @@ describe('bad context values fail with a message that names the value', () => {
     [{ vpcEndpointIds: 'vpce-0aaaaaaaaaaaaaaaa,vpc-0bbbbbbbbbbbbbbbb' }, /Context value vpcEndpointIds\[1\] is "vpc-0bbbbbbbbbbbbbbbb": expected a VPC endpoint id.*-c vpcEndpointIds=/],
     [{ vpcEndpointIds: 'vpce-0aaaaaaaa,vpce-0bbbbbbbb,vpce-0cccccccc' }, /Context value vpcEndpointIds is "vpce-0aaaaaaaa,vpce-0bbbbbbbb,vpce-0cccccccc": expected at most two/],
     [{ allowedCidrs: '203.0.113.0/24,10.0.0.0/33' }, /Context value allowedCidrs\[1\] is "10.0.0.0\/33": expected a public IP address or CIDR block/],
+    [{ allowedCidrs: '0.0.0.0/0' }, /Context value allowedCidrs\[0\] is "0.0.0.0\/0": expected a public IP address or CIDR block no broader than a \/16/],
+    [{ cloudFormationPrincipalArns: 'arn:aws:iam::111111111111:role/*' }, /Context value cloudFormationPrincipalArns\[0\] is "arn:aws:iam::111111111111:role\/\*"/],
     [{ minimumSeverity: 'SEVERE' }, /Context value minimumSeverity is "SEVERE": expected one of CRITICAL, HIGH/],
     [{ hubName: 'my hub' }, /Context value hubName is "my hub"/],
     [{ hubTopicArn: 'arn:aws:sqs:us-east-1:111111111111:q' }, /Context value hubTopicArn is "arn:aws:sqs:us-east-1:111111111111:q": expected an SNS topic ARN/],

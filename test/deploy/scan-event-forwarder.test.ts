@@ -4,6 +4,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ScanEventForwarder, ScanEventForwarderStack } from '../../lib/deploy/scan-event-forwarder';
 import { ScanGuardHubStack } from '../../lib/deploy/scan-guard-hub';
@@ -109,7 +110,7 @@ describe('cross-account: an event of a member account reaches the hub notifier',
       action: 'events:PutEvents',
       resource: `arn:aws:events:us-east-1:${HUB}:event-bus/default`,
       resourceAccount: HUB,
-      context: { 'aws:PrincipalOrgID': ORG },
+      context: { 'aws:PrincipalOrgID': ORG, 'events:source': ['aws.inspector2'], 'events:detail-type': ['Inspector2 Scan'] },
     });
     expect(decision).toBe('Allowed');
   });
@@ -183,6 +184,25 @@ describe('ScanEventForwarder props', () => {
     });
   });
 
+  test('by default, a dead-letter queue (encrypted, TLS only) catches what the hub bus refuses, and an alarm fires on its first message', () => {
+    const stack = new Stack(testApp(), 'M', { env: { account: MEMBER, region: 'us-east-1' } });
+    const ops = new sns.Topic(stack, 'Ops');
+    const f = new ScanEventForwarder(stack, 'F', { hubEventBus: ScanEventForwarder.hubDefaultEventBus(stack, 'Bus', HUB), alarmTopic: ops });
+    const t = Template.fromStack(stack);
+    const queueId = stack.getLogicalId(f.deadLetterQueue.node.defaultChild as sqs.CfnQueue);
+    t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } } })] });
+    // EventBridge may send to the queue, only for this rule.
+    t.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+      Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+    })]) } });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      AlarmActions: [{ Ref: stack.getLogicalId(ops.node.defaultChild as sns.CfnTopic) }],
+    });
+  });
+
   test('a forwarder in the hub account itself throws', () => {
     const stack = new Stack(testApp(), 'H', { env: TEST_ENV });
     expect(() => new ScanEventForwarder(stack, 'F', { hubEventBus: ScanEventForwarder.hubDefaultEventBus(stack, 'Bus', HUB) }))
@@ -212,7 +232,7 @@ describe('ScanEventForwarderStack, for StackSets', () => {
 
   test('targets the default bus of the HubAccountId parameter', () => {
     expect(json.Parameters.HubAccountId).toMatchObject({ Type: 'String', Default: HUB, AllowedPattern: '^\\d{12}$' });
-    const resolved = resolveTemplate(json, { HubAccountId: '999999999999' });
+    const resolved = resolveTemplate(json, { HubAccountId: '999999999999', AlarmTopicArn: `arn:aws:sns:us-east-1:${MEMBER}:ops` });
     const rule = resources(resolved, 'AWS::Events::Rule')[0];
     expect(rule.Properties.Targets[0].Arn).toBe('arn:aws:events:us-east-1:999999999999:event-bus/default');
     expect(matchesEventPattern(rule.Properties.EventPattern, memberEvent)).toBe(true);
@@ -220,6 +240,17 @@ describe('ScanEventForwarderStack, for StackSets', () => {
 
   test('a malformed hubAccountId throws, naming it', () => {
     expect(() => new ScanEventForwarderStack(testApp(), 'Bad', { hubAccountId: 'hub' })).toThrow(/hubAccountId is "hub": expected a 12-digit AWS account id/);
+  });
+
+  test('the dead-letter alarm publishes to the required AlarmTopicArn parameter', () => {
+    expect(json.Parameters.AlarmTopicArn).toMatchObject({ Type: 'String' });
+    expect(json.Parameters.AlarmTopicArn.Default).toBeUndefined();
+    const resolved = resolveTemplate(json, { HubAccountId: '999999999999', AlarmTopicArn: `arn:aws:sns:us-east-1:${MEMBER}:ops` });
+    expect(resources(resolved, 'AWS::CloudWatch::Alarm')[0].Properties.AlarmActions).toEqual([`arn:aws:sns:us-east-1:${MEMBER}:ops`]);
+  });
+
+  test('a malformed alarmTopicArn throws, naming it', () => {
+    expect(() => new ScanEventForwarderStack(testApp(), 'Bad', { alarmTopicArn: 'ops' })).toThrow(/alarmTopicArn is "ops": expected an SNS topic ARN/);
   });
 
   test('has no unacknowledged cdk-nag or Control Tower finding', () => {

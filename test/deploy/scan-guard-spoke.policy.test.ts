@@ -14,7 +14,7 @@ const API = 'vpce-0123456789abcdef0';
 const DKR = 'vpce-0fedcba9876543210';
 const EMPTY = {
   RepositoryName: 'team/app', EMail: 'team@example.com', HubTopicArn: `arn:aws:sns:us-east-1:${SIM_ACCOUNT}:hub`,
-  EcrApiVpcEndpointId: '', EcrDkrVpcEndpointId: '', MyIP: '', AdditionalSourceCidrs: '', AllowedVpcIds: '', AllowedPrincipalArns: '', MinimumSeverity: '',
+  EcrApiVpcEndpointId: '', EcrDkrVpcEndpointId: '', MyIP: '', AdditionalSourceCidrs: '', AllowedVpcIds: '', AllowedPrincipalArns: '', CloudFormationPrincipalArns: '', MinimumSeverity: '',
 };
 const FULL = {
   ...EMPTY, EcrApiVpcEndpointId: API, EcrDkrVpcEndpointId: DKR, MyIP: '203.0.113.0/24', AdditionalSourceCidrs: '198.51.100.0/24,2001:db8::/32',
@@ -26,6 +26,7 @@ function policyWith(parameters: Record<string, string>): any {
 }
 const deny = (policy: any) => policy.Statement.find((s: any) => s.Sid === 'DenyOutsideApprovedNetworks');
 
+const CFN = 'cloudformation.amazonaws.com';
 const role = (name: string, account = SIM_ACCOUNT) => `arn:aws:iam::${account}:role/${name}`;
 const ADMIN = role('Admin');
 const INSPECTOR = role('aws-service-role/inspector2.amazonaws.com/AWSServiceRoleForAmazonInspector2');
@@ -43,7 +44,7 @@ describe('empty optional parameters remove their conditions', () => {
   test('with every optional parameter empty, only the built-in exemptions remain, and no empty value is written', () => {
     const policy = policyWith(EMPTY);
     const condition = deny(policy).Condition;
-    expect(Object.keys(condition).sort()).toEqual(['ArnNotLike', 'ForAllValues:StringNotEquals']);
+    expect(Object.keys(condition).sort()).toEqual(['ArnNotLike']);
     expect(condition.ArnNotLike['aws:PrincipalArn']).toEqual([INSPECTOR, role(`cdk-hnb659fds-cfn-exec-role-${SIM_ACCOUNT}-us-east-1`)]);
     expect(JSON.stringify(policy)).not.toContain('""');
   });
@@ -80,10 +81,11 @@ describe('empty optional parameters remove their conditions', () => {
 
 describe('spoke policy with every optional parameter empty, evaluated with iam-simulate', () => {
   const policy = policyWith(EMPTY);
-  test('only CloudFormation and Amazon Inspector get through; no empty condition lets anything else in', async () => {
+  test('only Amazon Inspector gets through; no empty condition lets anything else in', async () => {
     await expectDecisions(policy, [
       ['Inspector scans', INSPECTOR, 'ecr:BatchGetImage', {}, 'Allowed'],
-      ['CloudFormation updates the repository', ADMIN, 'ecr:SetRepositoryPolicy', { 'aws:CalledVia': ['cloudformation.amazonaws.com'] }, 'Allowed'],
+      ['a policy rewrite through CloudFormation is denied', ADMIN, 'ecr:SetRepositoryPolicy', { 'aws:CalledVia': [CFN] }, 'ExplicitlyDenied'],
+      ['a deletion through CloudFormation is denied', ADMIN, 'ecr:DeleteRepository', { 'aws:CalledVia': [CFN] }, 'ExplicitlyDenied'],
       ['pull through an endpoint is denied', ADMIN, 'ecr:BatchGetImage', { 'aws:SourceVpce': API }, 'ExplicitlyDenied'],
       ['pull from an address is denied', ADMIN, 'ecr:BatchGetImage', { 'aws:SourceIp': '203.0.113.10' }, 'ExplicitlyDenied'],
       ['pull from a VPC is denied', ADMIN, 'ecr:BatchGetImage', { 'aws:SourceVpc': 'vpc-0abc1234def567890', 'aws:SourceVpce': API }, 'ExplicitlyDenied'],
@@ -146,6 +148,34 @@ describe('a Service Catalog launch role exempt by exemptPrincipalArns', () => {
       ['launch role sets the policy', launchRole, 'ecr:SetRepositoryPolicy', {}, 'Allowed'],
       ['launch role deletes the repository', launchRole, 'ecr:DeleteRepository', {}, 'Allowed'],
       ['another role is denied', role('ScanGuardSpokeLaunchRole2'), 'ecr:DeleteRepository', {}, 'ExplicitlyDenied'],
+    ]);
+  });
+});
+
+describe('spoke policy with CloudFormationPrincipalArns, evaluated with iam-simulate', () => {
+  const deployer = role('spoke-deployer');
+  const policy = policyWith({ ...EMPTY, CloudFormationPrincipalArns: `${deployer},${role('platform-*')}` });
+  test('only the named principals get through CloudFormation, and only through CloudFormation alone', async () => {
+    await expectDecisions(policy, [
+      ['the deployer updates the policy through CloudFormation', deployer, 'ecr:SetRepositoryPolicy', { 'aws:CalledVia': [CFN] }, 'Allowed'],
+      ['the deployer deletes the repository through CloudFormation', deployer, 'ecr:DeleteRepository', { 'aws:CalledVia': [CFN] }, 'Allowed'],
+      ['a pattern-matched principal through CloudFormation', role('platform-ops'), 'ecr:DeleteRepository', { 'aws:CalledVia': [CFN] }, 'Allowed'],
+      ['another principal through CloudFormation', ADMIN, 'ecr:DeleteRepository', { 'aws:CalledVia': [CFN] }, 'ExplicitlyDenied'],
+      ['the deployer directly', deployer, 'ecr:DeleteRepository', {}, 'ExplicitlyDenied'],
+      ['the deployer through another service and CloudFormation', deployer, 'ecr:SetRepositoryPolicy', { 'aws:CalledVia': ['athena.amazonaws.com', CFN] }, 'ExplicitlyDenied'],
+      ['Inspector still scans', INSPECTOR, 'ecr:BatchGetImage', {}, 'Allowed'],
+    ]);
+  });
+});
+
+describe('spoke policy with CloudFormationPrincipalArns "*" (allowAnyCloudFormationCaller), evaluated with iam-simulate', () => {
+  const t = Template.fromStack(new ScanGuardSpokeStack(testApp(), 'AnyCaller', { allowAnyCloudFormationCaller: true })).toJSON();
+  const policy = resolveWithParameters(t, { ...EMPTY, CloudFormationPrincipalArns: '*' }).Resources.Repository.Properties.RepositoryPolicyText;
+  test('any principal through CloudFormation alone, as chosen; chains through other services stay denied', async () => {
+    await expectDecisions(policy, [
+      ['any principal through CloudFormation', ADMIN, 'ecr:SetRepositoryPolicy', { 'aws:CalledVia': [CFN] }, 'Allowed'],
+      ['through another service and CloudFormation', ADMIN, 'ecr:SetRepositoryPolicy', { 'aws:CalledVia': ['athena.amazonaws.com', CFN] }, 'ExplicitlyDenied'],
+      ['directly', ADMIN, 'ecr:DeleteRepository', {}, 'ExplicitlyDenied'],
     ]);
   });
 });

@@ -1,7 +1,11 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { isEmailAddress } from '../../lib/notify/private/email';
-import { EMAIL_PATTERN, matchesPattern, OPTIONAL_IP_PATTERN, OPTIONAL_VPC_ENDPOINT_PATTERN, REPOSITORY_NAME_PATTERN } from '../../lib/deploy/private/deployment-values';
+import {
+  EMAIL_PATTERN, isIpOrCidr, matchesPattern, OPTIONAL_IP_PATTERN, OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN, OPTIONAL_PRINCIPAL_ARN_PATTERN,
+  OPTIONAL_VPC_ENDPOINT_PATTERN, OPTIONAL_VPC_ID_PATTERN, REPOSITORY_NAME_PATTERN,
+} from '../../lib/deploy/private/deployment-values';
+import { isBroadCidr, isPrincipalArn, isWholeAccountWildcard } from '../../lib/private/validation';
 import { ScanGuardSpoke, ScanGuardSpokeStack, ScanGuardSpokeStackProps } from '../../lib/deploy/scan-guard-spoke';
 import { Severity } from '../../lib/notify/severity';
 import { testApp, testStack } from '../support/app';
@@ -50,7 +54,7 @@ describe('ScanGuardSpokeStack template stands alone', () => {
 
   test('has the parameter names of the widely copied template, plus the optional ones', () => {
     expect(Object.keys(json.Parameters).sort()).toEqual([
-      'AdditionalSourceCidrs', 'AllowedPrincipalArns', 'AllowedVpcIds', 'EMail', 'EcrApiVpcEndpointId', 'EcrDkrVpcEndpointId',
+      'AdditionalSourceCidrs', 'AllowedPrincipalArns', 'AllowedVpcIds', 'CloudFormationPrincipalArns', 'EMail', 'EcrApiVpcEndpointId', 'EcrDkrVpcEndpointId',
       'HubTopicArn', 'MinimumSeverity', 'MyIP', 'RepositoryName',
     ]);
     template.hasParameter('AdditionalSourceCidrs', { Type: 'CommaDelimitedList', Default: '' });
@@ -81,8 +85,47 @@ describe('parameter patterns', () => {
   test.each([['', true], ['vpce-0123456789abcdef0', true], ['vpce-01234567', true], ['vpc-0123456789abcdef0', false], ['vpce-XYZ', false]])('VPC endpoint %j: %s', (id, ok) => {
     expect(matchesPattern(OPTIONAL_VPC_ENDPOINT_PATTERN, id as string)).toBe(ok);
   });
-  test.each([['', true], ['203.0.113.10', true], ['203.0.113.0/24', true], ['2001:db8::/32', true], ['any', false], ['203.0.113.0/24,198.51.100.0/24', false]])('MyIP %j: %s', (ip, ok) => {
+  test.each([['', true], ['203.0.113.10', true], ['203.0.113.0/24', true], ['2001:db8::/32', true], ['any', false], ['203.0.113.0/24,198.51.100.0/24', false],
+    ['0.0.0.0/0', false], ['::/0', false], ['10.0.0.0/1', false], ['198.51.0.0/15', false], ['2000::/3', false], ['300.1.1.1', false], ['::', true]])('MyIP %j: %s', (ip, ok) => {
     expect(matchesPattern(OPTIONAL_IP_PATTERN, ip as string)).toBe(ok);
+  });
+
+  test('every address parameter has the IP pattern; every list parameter has a pattern, matched per value', () => {
+    expect(json.Parameters.MyIP.AllowedPattern).toBe(OPTIONAL_IP_PATTERN);
+    expect(json.Parameters.AdditionalSourceCidrs.AllowedPattern).toBe(OPTIONAL_IP_PATTERN);
+    expect(json.Parameters.AllowedVpcIds.AllowedPattern).toBe(OPTIONAL_VPC_ID_PATTERN);
+    expect(json.Parameters.AllowedPrincipalArns.AllowedPattern).toBe(OPTIONAL_PRINCIPAL_ARN_PATTERN);
+    expect(json.Parameters.CloudFormationPrincipalArns.AllowedPattern).toBe(OPTIONAL_PRINCIPAL_ARN_PATTERN);
+    const unconstrained = Object.entries<any>(json.Parameters)
+      .filter(([, p]) => p.Type !== 'AWS::SSM::Parameter::Value<String>' && !p.AllowedPattern && !p.AllowedValues).map(([name]) => name);
+    expect(unconstrained).toEqual([]);
+  });
+
+  // The pattern and the library's range logic agree on every prefix length of both families.
+  test.each([...Array.from({ length: 33 }, (_, n) => `198.51.100.0/${n}`), ...Array.from({ length: 129 }, (_, n) => `2001:db8::/${n}`)])('%s: pattern accepts it exactly when the library finds it narrow', (cidr) => {
+    expect(matchesPattern(OPTIONAL_IP_PATTERN, cidr)).toBe(isIpOrCidr(cidr) && !isBroadCidr(cidr));
+  });
+
+  test.each([['', true], ['vpc-0abc1234def567890', true], ['vpc-01234567', true], ['vpce-0123456789abcdef0', false], ['*', false], ['vpc-*', false]])('AllowedVpcIds value %j: %s', (id, ok) => {
+    expect(matchesPattern(OPTIONAL_VPC_ID_PATTERN, id as string)).toBe(ok);
+  });
+
+  test.each([
+    ['', true], ['arn:aws:iam::111111111111:role/ci-*', true], ['arn:aws:iam::111111111111:root', true], ['arn:aws:iam::111111111111:user/path/ci', true],
+    ['arn:aws:iam::111111111111:role/service-role/*', true],
+    ['*', false], ['arn:aws:iam::111111111111:role/*', false], ['arn:aws:iam::111111111111:user/?*', false], ['arn:aws:iam::111111111111:role/*/*', false],
+    ['arn:aws:iam::*:role/ci', false], ['arn:aws:s3:::bucket', false],
+  ])('AllowedPrincipalArns value %j: %s, as the library decides', (arn, ok) => {
+    expect(matchesPattern(OPTIONAL_PRINCIPAL_ARN_PATTERN, arn as string)).toBe(ok);
+    if (arn !== '') expect(isPrincipalArn(arn as string) && !isWholeAccountWildcard(arn as string)).toBe(ok);
+  });
+
+  test('"*" in CloudFormationPrincipalArns only with allowAnyCloudFormationCaller', () => {
+    expect(matchesPattern(OPTIONAL_PRINCIPAL_ARN_PATTERN, '*')).toBe(false);
+    expect(matchesPattern(OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN, '*')).toBe(true);
+    expect(matchesPattern(OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN, 'arn:aws:iam::111111111111:role/*')).toBe(false);
+    const { template: t } = synth({ allowAnyCloudFormationCaller: true, parameterDefaults: { cloudFormationPrincipalArns: ['*'] } });
+    t.hasParameter('CloudFormationPrincipalArns', { AllowedPattern: OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN, Default: '*' });
   });
 });
 
@@ -177,7 +220,8 @@ describe('ScanGuardSpoke props', () => {
     const { template: t } = synth({ allowLambdaPulls: true });
     const resolved = resolveWithParameters(t.toJSON(), REQUIRED);
     const sids = resolved.Resources.Repository.Properties.RepositoryPolicyText.Statement.map((s: any) => s.Sid);
-    expect(sids).toEqual(['DenyInsecureTransport', 'DenyOutsideApprovedNetworks', 'AllowLambdaPulls', 'DenyLambdaBeyondPull']);
+    expect(sids).toEqual(['DenyInsecureTransport', 'DenyOutsideApprovedNetworks', 'DenyCalledViaOtherServices', 'DenyCloudFormationByOtherPrincipals',
+      'AllowLambdaPulls', 'DenyLambdaBeyondPull']);
   });
 
   test('the stack synthesizes without the bootstrap asset bucket (BootstraplessSynthesizer)', () => {
@@ -195,6 +239,13 @@ describe('ScanGuardSpoke validation', () => {
     ['additionalSourceCidrs', { parameterDefaults: { additionalSourceCidrs: ['203.0.113.0/24', 'nope'] } }, /parameterDefaults.additionalSourceCidrs\[1\] is "nope": expected a public IP address or CIDR block/],
     ['allowedVpcIds', { parameterDefaults: { allowedVpcIds: ['vpce-0123456789abcdef0'] } }, /parameterDefaults.allowedVpcIds\[0\] is "vpce-0123456789abcdef0": expected a VPC id/],
     ['allowedPrincipalArns', { parameterDefaults: { allowedPrincipalArns: ['ci-role'] } }, /parameterDefaults.allowedPrincipalArns\[0\] is "ci-role"/],
+    ['allowedPrincipalArns', { parameterDefaults: { allowedPrincipalArns: ['arn:aws:iam::111111111111:role/*'] } }, /parameterDefaults.allowedPrincipalArns\[0\].*every role or user of the account/],
+    ['myIp', { parameterDefaults: { myIp: '0.0.0.0/0' } }, /parameterDefaults.myIp is "0.0.0.0\/0": expected a public IP address or CIDR block no broader than a \/16/],
+    ['myIp', { parameterDefaults: { myIp: '::/0' } }, /parameterDefaults.myIp is "::\/0"/],
+    ['additionalSourceCidrs', { parameterDefaults: { additionalSourceCidrs: ['10.0.0.0/1'] } }, /parameterDefaults.additionalSourceCidrs\[0\] is "10.0.0.0\/1": expected .* no broader than/],
+    ['cloudFormationPrincipalArns', { parameterDefaults: { cloudFormationPrincipalArns: ['*'] } }, /parameterDefaults.cloudFormationPrincipalArns is \["\*"\]: "\*" exempts calls through CloudFormation by any principal/],
+    ['cloudFormationPrincipalArns', { parameterDefaults: { cloudFormationPrincipalArns: ['arn:aws:iam::111111111111:user/*'] } }, /parameterDefaults.cloudFormationPrincipalArns\[0\].*every role or user/],
+    ['exemptPrincipalArns', { exemptPrincipalArns: ['arn:aws:iam::111111111111:role/*'] }, /exemptPrincipalArns\[0\].*every role or user/],
     ['exemptPrincipalArns', { exemptPrincipalArns: ['arn:aws:s3:::bucket'] }, /exemptPrincipalArns\[0\] is "arn:aws:s3:::bucket"/],
     ['hubTopicArn', { hubTopicArn: 'arn:aws:sqs:us-east-1:111111111111:q' }, /hubTopicArn is "arn:aws:sqs:us-east-1:111111111111:q": expected an SNS topic ARN/],
     ['hubTopicArnParameterName', { hubTopicArnParameterName: 'topic arn' }, /hubTopicArnParameterName is "topic arn": expected an SSM parameter name/],
@@ -215,8 +266,8 @@ describe('ScanGuardSpoke validation', () => {
   });
 
   test('a private default source address warns', () => {
-    const { stack: s } = synth({ parameterDefaults: { myIp: '10.0.0.0/8' } });
-    Annotations.fromStack(s).hasWarning('/Spoke/Spoke', Match.stringLikeRegexp('10.0.0.0/8, a private or non-public range'));
+    const { stack: s } = synth({ parameterDefaults: { myIp: '10.1.0.0/16' } });
+    Annotations.fromStack(s).hasWarning('/Spoke/Spoke', Match.stringLikeRegexp('10.1.0.0/16, a private or non-public range'));
   });
 
   test('public defaults do not warn', () => {

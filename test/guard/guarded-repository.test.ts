@@ -36,7 +36,8 @@ describe('GuardedRepository defaults', () => {
     const statements = statementsOf(template);
     expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyOutsideApprovedNetworks']);
     expect(statements[0]).toMatchObject({ Effect: 'Deny', Action: 'ecr:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-    expect(statements[1].Condition['ForAllValues:StringNotEquals']).toEqual({ 'aws:CalledVia': ['cloudformation.amazonaws.com'] });
+    // No aws:CalledVia exemption by default: cdk deploy acts as the exempt execution role.
+    expect(JSON.stringify(statements)).not.toContain('aws:CalledVia');
     expect(statements[1].Condition.StringNotEquals).toEqual({ 'aws:SourceVpce': ['vpce-0123456789abcdef0'] });
     expect(statements[1].Condition.NotIpAddress).toBeUndefined();
   });
@@ -114,10 +115,47 @@ describe('deployment role exemption follows the synthesizer', () => {
     expect(JSON.stringify(principals)).toContain('cdk-team42-cfn-exec-role');
   });
 
-  test('a synthesizer without an execution role adds no role (CloudFormation acts with aws:CalledVia)', () => {
-    const principals = principalsFor(testStack('C', { synthesizer: new CliCredentialsStackSynthesizer() }));
+  test('a synthesizer without an execution role adds no role, and warns that no deployment principal is exempt', () => {
+    const stack = testStack('C', { synthesizer: new CliCredentialsStackSynthesizer() });
+    const principals = principalsFor(stack);
     expect(principals).toHaveLength(1);
     expect(JSON.stringify(principals)).toContain('AWSServiceRoleForAmazonInspector2');
+    Annotations.fromStack(stack).hasWarning('/C/Repo/Guard', Match.stringLikeRegexp('no deployment principal is exempt'));
+  });
+
+  test('with cloudFormationPrincipalArns, that synthesizer gives no warning', () => {
+    const stack = testStack('C', { synthesizer: new CliCredentialsStackSynthesizer() });
+    new GuardedRepository(stack, 'Repo', { ...ENDPOINTS, cloudFormationPrincipalArns: ['arn:aws:iam::111111111111:role/deployer'] });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('no deployment principal'));
+  });
+});
+
+describe('the CloudFormation exemption', () => {
+  const build = (props: GuardedRepositoryProps) => {
+    const stack = testStack();
+    new GuardedRepository(stack, 'Repo', { ...ENDPOINTS, ...props });
+    return { stack, statements: statementsOf(Template.fromStack(stack)) };
+  };
+
+  test('named principals: CalledVia exemption, a deny for other services in the chain, a deny for other principals', () => {
+    const { statements } = build({ cloudFormationPrincipalArns: ['arn:aws:iam::111111111111:role/deployer'] });
+    expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyOutsideApprovedNetworks', 'DenyCalledViaOtherServices', 'DenyCloudFormationByOtherPrincipals']);
+    expect(statements[1].Condition['ForAllValues:StringNotEquals']).toEqual({ 'aws:CalledVia': ['cloudformation.amazonaws.com'] });
+    expect(statements[2].Condition['ForAnyValue:StringNotEquals']).toEqual({ 'aws:CalledVia': ['cloudformation.amazonaws.com'] });
+    expect(statements[3].Condition['ForAnyValue:StringEquals']).toEqual({ 'aws:CalledVia': ['cloudformation.amazonaws.com'] });
+    expect(statements[3].Condition.ArnNotLike['aws:PrincipalArn']).toContain('arn:aws:iam::111111111111:role/deployer');
+    expect(statements[1].Condition.ArnNotLike['aws:PrincipalArn']).not.toContain('arn:aws:iam::111111111111:role/deployer');
+  });
+
+  test('allowAnyCloudFormationCaller keeps the exemption for anyone, and warns', () => {
+    const { stack, statements } = build({ allowAnyCloudFormationCaller: true });
+    expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyOutsideApprovedNetworks', 'DenyCalledViaOtherServices']);
+    Annotations.fromStack(stack).hasWarning('/Test/Repo/Guard', Match.stringLikeRegexp('allowAnyCloudFormationCaller lets anyone with CloudFormation'));
+  });
+
+  test('both at once throws', () => {
+    expect(() => build({ allowAnyCloudFormationCaller: true, cloudFormationPrincipalArns: ['arn:aws:iam::111111111111:role/deployer'] }))
+      .toThrow(/cloudFormationPrincipalArns is \["arn:aws:iam::111111111111:role\/deployer"\] while allowAnyCloudFormationCaller is true/);
   });
 });
 
@@ -135,6 +173,14 @@ describe('validation', () => {
     ['allowedPrincipalArns', { allowedPrincipalArns: ['ci-role'] }, /allowedPrincipalArns\[0\] is "ci-role": expected an IAM role, user or root ARN/],
     ['allowedPrincipalArns', { allowedPrincipalArns: ['arn:aws:iam::1111:role/x'] }, /allowedPrincipalArns\[0\]/],
     ['allowedPrincipalArns', { allowedPrincipalArns: ['arn:aws:s3:::bucket'] }, /allowedPrincipalArns\[0\]/],
+    ['allowedPrincipalArns', { allowedPrincipalArns: ['*'] }, /allowedPrincipalArns\[0\] is "\*": expected an IAM role, user or root ARN/],
+    ['allowedPrincipalArns', { allowedPrincipalArns: ['arn:aws:iam::111111111111:role/*'] }, /allowedPrincipalArns\[0\] is "arn:aws:iam::111111111111:role\/\*": expected a role or user name.*every role or user of the account/],
+    ['allowedPrincipalArns', { allowedPrincipalArns: ['arn:aws:iam::111111111111:user/?*'] }, /allowedPrincipalArns\[0\] is "arn:aws:iam::111111111111:user\/\?\*"/],
+    ['allowedPrincipalArns', { allowedPrincipalArns: ['arn:aws:iam::111111111111:role/*/*'] }, /every role or user of the account/],
+    ['cloudFormationPrincipalArns', { cloudFormationPrincipalArns: ['arn:aws:iam::111111111111:role/*'] }, /cloudFormationPrincipalArns\[0\].*every role or user/],
+    ['allowedSourceCidrs', { allowedSourceCidrs: ['0.0.0.0/0'] }, /allowedSourceCidrs\[0\] is "0.0.0.0\/0": expected a narrower block: a \/0 covers every address/],
+    ['allowedSourceCidrs', { allowedSourceCidrs: ['203.0.113.0/24', '::/0'] }, /allowedSourceCidrs\[1\] is "::\/0": expected a narrower block/],
+    ['allowedSourceCidrs', { allowedSourceCidrs: ['10.1.2.3/0'] }, /allowedSourceCidrs\[0\] is "10.1.2.3\/0"/],
   ])('a malformed %s throws an error naming the prop and value', (_prop, props, message) => {
     expect(() => build(props as GuardedRepositoryProps)).toThrow(message);
   });
@@ -143,8 +189,9 @@ describe('validation', () => {
     expect(() => build({
       allowedVpcEndpointIds: ['vpce-01234567', 'vpce-0123456789abcdef0'],
       allowedVpcIds: ['vpc-01234567'],
-      allowedSourceCidrs: ['0.0.0.0/0', '2001:db8::/32'],
-      allowedPrincipalArns: ['arn:aws:iam::111111111111:root', 'arn:aws-us-gov:iam::111111111111:user/path/ci', 'arn:aws:iam::111111111111:role/ci-*'],
+      allowedSourceCidrs: ['198.51.100.0/24', '2001:db8::/32', '192.0.2.1/32'],
+      allowedPrincipalArns: ['arn:aws:iam::111111111111:root', 'arn:aws-us-gov:iam::111111111111:user/path/ci', 'arn:aws:iam::111111111111:role/ci-*',
+        'arn:aws:iam::111111111111:role/service-role/*'],
     })).not.toThrow();
   });
 
@@ -164,10 +211,24 @@ describe('validation', () => {
     ]);
   });
 
+  test('a broad range warns, judged by the range it covers, not its first address', () => {
+    const stack = testStack();
+    new GuardedRepository(stack, 'Repo', { allowedSourceCidrs: ['10.0.0.0/1', '128.0.0.0/2', '2000::/3', '198.51.0.0/16', '2001:db8::/32'] });
+    const annotations = Annotations.fromStack(stack);
+    const broad = annotations.findWarning('*', Match.stringLikeRegexp('a very broad range'));
+    expect(broad.map((w) => w.entry.data)).toEqual([
+      expect.stringContaining('10.0.0.0/1'),
+      expect.stringContaining('128.0.0.0/2'),
+      expect.stringContaining('2000::/3'),
+    ]);
+    // 10.0.0.0/1 covers 8.8.8.8: it is not a private range that never matches.
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('private or non-public'));
+  });
+
   test('a guard with no exemption warns who can still reach the repository', () => {
     const stack = testStack();
     new GuardedRepository(stack, 'Repo');
-    Annotations.fromStack(stack).hasWarning('/Test/Repo/Guard', Match.stringLikeRegexp('only CloudFormation deployments and Amazon Inspector can reach the repository'));
+    Annotations.fromStack(stack).hasWarning('/Test/Repo/Guard', Match.stringLikeRegexp('only deployments and Amazon Inspector can reach the repository'));
   });
 
   test('Lambda pulls alone count as an exemption', () => {

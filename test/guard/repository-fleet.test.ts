@@ -76,7 +76,14 @@ test('the default resource budget keeps 450 repositories per stack, under the 50
 
 test('the default template budget (760 KiB) bites first for repositories of about 1.9 KB, below where the CDK warns', () => {
   const app = testApp();
-  const f = new GuardedRepositoryFleet(app, 'Fleet', { stackProps: { env: TEST_ENV }, repositories: repos(460) });
+  // A VPC id and a few principals make each repository's policy about 1.9 KB.
+  const f = new GuardedRepositoryFleet(app, 'Fleet', {
+    stackProps: { env: TEST_ENV },
+    repositories: repos(460, {
+      allowedVpcIds: ['vpc-0abc1234def567890'],
+      allowedPrincipalArns: ['arn:aws:iam::111111111111:role/ci-builder', 'arn:aws:iam::111111111111:role/ecs-execution'],
+    }),
+  });
   expect(f.maxTemplateBytesPerStack).toBe(760 * 1024);
   const [first, second] = f.stacks.map(resourceCount);
   expect(first).toBeGreaterThan(380);

@@ -30,8 +30,7 @@ describe('ImagePolicy.check: allowed prefixes', () => {
 
   test('the tag prefix allows only that repository and tag family', () => {
     expect(policy.check(`${TOKYO}/nginx:1.19.2`).allowed).toBe(true);
-    expect(policy.check(`${TOKYO}/nginx:latest@${DIGEST}`).allowed).toBe(true);
-    for (const image of [`${TOKYO}/nginx`, `${TOKYO}/nginx@${DIGEST}`, `${TOKYO}/nginx-evil:1.19.2`, `${TOKYO}/nginx/sub:1`, `${TOKYO}/other:1`]) {
+    for (const image of [`${TOKYO}/nginx`, `${TOKYO}/nginx@${DIGEST}`, `${TOKYO}/nginx:latest@${DIGEST}`, `${TOKYO}/nginx-evil:1.19.2`, `${TOKYO}/nginx/sub:1`, `${TOKYO}/other:1`]) {
       expect(policy.check(image)).toMatchObject({ allowed: false, rule: ImagePolicyRule.ALLOWED_PREFIX });
     }
   });
@@ -63,6 +62,64 @@ describe('ImagePolicy.check: allowed prefixes', () => {
     expect(hub.check('docker.io/library/nginx:1.19.2').allowed).toBe(true);
     expect(hub.check('nginx:1.20').allowed).toBe(false);
     expect(hub.check('evil/nginx:1.19').allowed).toBe(false);
+  });
+});
+
+describe('ImagePolicy.check: a reference with a digest is judged by its repository and digest, never by its tag', () => {
+  const pinnedTag = new ImagePolicy({ allowedPrefixes: ['docker.io/library/nginx:1.25.3'] });
+
+  test('a tag prefix does not admit the tag with any digest: the runtime pulls the digest', () => {
+    expect(pinnedTag.check('nginx:1.25.3').allowed).toBe(true);
+    const verdict = pinnedTag.check(`nginx:1.25.3@${DIGEST}`);
+    expect(verdict).toMatchObject({ allowed: false, rule: ImagePolicyRule.ALLOWED_PREFIX });
+    expect(verdict.reason).toContain(`judged by its repository and digest (docker.io/library/nginx@${DIGEST}), never by its tag`);
+  });
+
+  test('a repository, namespace or registry prefix admits a digest reference whatever its tag', () => {
+    const policy = new ImagePolicy({ allowedPrefixes: ['docker.io/library/nginx', `${WEST}/team/`, `${TOKYO}/`] });
+    for (const image of [`nginx:1.25.3@${DIGEST}`, `nginx@${DIGEST}`, `${WEST}/team/app:v1@${DIGEST}`, `${TOKYO}/x:anything@${DIGEST}`]) {
+      expect({ image, allowed: policy.check(image).allowed }).toEqual({ image, allowed: true });
+    }
+  });
+
+  test('the naming rule still reads the repository path of a digest reference', () => {
+    const policy = new ImagePolicy({ allowedPrefixes: [`${WEST}/`], namingPattern: 'team/[a-z]+' });
+    expect(policy.check(`${WEST}/other/app:v1@${DIGEST}`).rule).toBe(ImagePolicyRule.NAMING);
+  });
+});
+
+describe('ImagePolicy.check: rejected prefixes (pull-through cache namespaces)', () => {
+  const cache = ImagePolicy.pullThroughCachePrefix('111111111111', 'us-west-2', 'docker-hub');
+  const policy = new ImagePolicy({ allowedPrefixes: [ImagePolicy.ecrRegistry('111111111111', 'us-west-2')], rejectedPrefixes: [cache] });
+
+  test('pullThroughCachePrefix names the namespace under the registry', () => {
+    expect(cache).toBe(`${WEST}/docker-hub/`);
+  });
+
+  test('an image of the cache namespace is rejected although its registry is allowed', () => {
+    const verdict = policy.check(`${WEST}/docker-hub/library/nginx:1.25.3`);
+    expect(verdict).toMatchObject({ allowed: false, rule: ImagePolicyRule.REJECTED_PREFIX });
+    expect(verdict.reason).toContain(`starts with the rejected prefix ${WEST}/docker-hub/`);
+    expect(policy.check(`${WEST}/docker-hub/library/nginx@${DIGEST}`).rule).toBe(ImagePolicyRule.REJECTED_PREFIX);
+  });
+
+  test('the registry\'s own repositories, and look-alike namespaces, stay allowed', () => {
+    expect(policy.check(`${WEST}/team/app:v1`).allowed).toBe(true);
+    expect(policy.check(`${WEST}/docker-hubx/app:v1`).allowed).toBe(true);
+  });
+
+  test('without rejected prefixes, a registry prefix admits its pull-through cache images', () => {
+    expect(new ImagePolicy({ allowedPrefixes: [`${WEST}/`] }).check(`${WEST}/docker-hub/library/nginx:1.25.3`).allowed).toBe(true);
+  });
+
+  test('the policy JSON carries the rejected prefixes only when there are some', () => {
+    expect(JSON.parse(policy.toJson()).rejectedPrefixes).toEqual([`${WEST}/docker-hub/`]);
+    expect(JSON.parse(new ImagePolicy({ allowedPrefixes: [`${WEST}/`] }).toJson()).rejectedPrefixes).toBeUndefined();
+  });
+
+  test('a bad rejected prefix or namespace throws, naming it', () => {
+    expect(() => new ImagePolicy({ allowedPrefixes: [`${WEST}/`], rejectedPrefixes: ['docker-hub/'] })).toThrow(/rejectedPrefixes\[0\] is "docker-hub\/": it does not start with a registry host/);
+    expect(() => ImagePolicy.pullThroughCachePrefix('111111111111', 'us-west-2', 'Docker Hub')).toThrow(/namespace is "Docker Hub": expected the literal repository prefix/);
   });
 });
 
@@ -215,6 +272,20 @@ describe('checkImageParts: images with parts known only at deploy time', () => {
     expect(run([`${WEST}/team/app:`, any], { namingPattern: 'team/[a-z]+' }).undecided).toEqual([]);
     expect(run([`${WEST}/team/x1:`, any], { namingPattern: 'team/[a-z]+' }).violation?.rule).toBe('NAMING');
     expect(run([`${WEST}/team/`, name, ':v1'], { namingPattern: 'team/[a-z]+' }).undecided).toEqual(['NAMING']);
+  });
+
+  test('a tag prefix decides only when no unknown part can bring a digest', () => {
+    expect(run([`${TOKYO}/nginx:`, name]).undecided).toEqual([]);
+    expect(run([`${TOKYO}/nginx:`, any]).undecided).toEqual(['ALLOWED_PREFIX']);
+    expect(run([`${TOKYO}/nginx:1`, name, `@${DIGEST}`]).violation?.rule).toBe('ALLOWED_PREFIX');
+  });
+
+  test('rejected prefixes: broken when the head matches one, undecided when it may', () => {
+    const rejected = { rejectedPrefixes: [`${WEST}/team/cache/`] };
+    expect(run([`${WEST}/team/cache/`, name], rejected).violation?.rule).toBe('REJECTED_PREFIX');
+    expect(run([`${WEST}/team/`, name], rejected).undecided).toEqual(['REJECTED_PREFIX']);
+    expect(run([`${WEST}/team/app:`, any], rejected).undecided).toEqual([]);
+    expect(run([any, '/team/app:v1'], rejected).undecided).toEqual(['ALLOWED_PREFIX', 'REJECTED_PREFIX']);
   });
 
   test('digest pinning: a repository name holds no "@", other unknown parts may', () => {

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { isCidr } from '../../private/validation';
+import { BROAD_PREFIX, isCidr } from '../../private/validation';
 
 /** Prefix of every SSM parameter this library writes. */
 export const PARAMETER_PREFIX = '/cdk-ecr-scan-guard';
@@ -33,8 +33,32 @@ export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@.]+(?:\\.[^\\s@.]+)+$';
 /** An optional VPC endpoint id: empty, or `vpce-` and 8 or 17 hex digits. */
 export const OPTIONAL_VPC_ENDPOINT_PATTERN = '^(?:|vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?)$';
 
-/** An optional IPv4 or IPv6 address or CIDR block; empty is allowed. */
-export const OPTIONAL_IP_PATTERN = '^(?:|(?:\\d{1,3}\\.){3}\\d{1,3}(?:/\\d{1,2})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/\\d{1,3})?)$';
+/** An alternation of the prefix lengths from `min` to `max`, such as `(?:16|17|...|32)`. */
+function prefixLengths(min: number, max: number): string {
+  return `(?:${Array.from({ length: max - min + 1 }, (_, i) => max - i).join('|')})`;
+}
+
+const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+
+/**
+ * An optional IPv4 or IPv6 address or CIDR block no broader than `BROAD_PREFIX` (a /16 for
+ * IPv4, a /32 for IPv6); empty is allowed. So `0.0.0.0/0`, `::/0` and `10.0.0.0/1` are rejected:
+ * whoever deploys the template (a Service Catalog end user) sees no synth-time warning.
+ */
+export const OPTIONAL_IP_PATTERN = `^(?:|(?:${IPV4_OCTET}\\.){3}${IPV4_OCTET}(?:/${prefixLengths(BROAD_PREFIX.ipv4, 32)})?`
+  + `|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/${prefixLengths(BROAD_PREFIX.ipv6, 128)})?)$`;
+
+/** An optional VPC id: empty, or `vpc-` and 8 or 17 hex digits. */
+export const OPTIONAL_VPC_ID_PATTERN = '^(?:|vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?)$';
+
+/** A principal ARN whose name holds at least one literal character, not only wildcards. */
+const PRINCIPAL_ARN_SOURCE = 'arn:aws(?:-[a-z]+)*:iam::\\d{12}:(?:root|(?:role|user)/(?=[\\w+=,.@/*?-]*[\\w+=,.@-])[\\w+=,.@/*?-]+)';
+
+/** An optional principal ARN (`aws:PrincipalArn`, wildcards allowed in the name, never a whole account). */
+export const OPTIONAL_PRINCIPAL_ARN_PATTERN = `^(?:|${PRINCIPAL_ARN_SOURCE})$`;
+
+/** An optional principal ARN, or `*` for any principal. */
+export const OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN = `^(?:|\\*|${PRINCIPAL_ARN_SOURCE})$`;
 
 /** An SNS topic ARN, as CloudFormation's `AllowedPattern`. */
 export const TOPIC_ARN_PATTERN = TOPIC_ARN.source;

@@ -1,17 +1,27 @@
 import { Aws, CfnCondition, CfnOutput, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
-import { EMAIL_PATTERN, OPTIONAL_IP_PATTERN, OPTIONAL_VPC_ENDPOINT_PATTERN, REPOSITORY_NAME_PATTERN, TOPIC_ARN_PATTERN, topicArnParameterName } from './deployment-values';
+import {
+  EMAIL_PATTERN, OPTIONAL_IP_PATTERN, OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN, OPTIONAL_PRINCIPAL_ARN_PATTERN, OPTIONAL_VPC_ENDPOINT_PATTERN,
+  OPTIONAL_VPC_ID_PATTERN, REPOSITORY_NAME_PATTERN, TOPIC_ARN_PATTERN, topicArnParameterName,
+} from './deployment-values';
 import { Severity } from '../../notify/severity';
 import { ScanGuardSpokeParameters, ScanGuardSpokeProps } from '../scan-guard-spoke-props';
 
 /** Severities a spoke may filter on, worst first. */
 const SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFORMATIONAL, Severity.UNTRIAGED];
 
+const IP_CONSTRAINT = 'must be empty or a public IP address or CIDR block no broader than a /16 (IPv4) or /32 (IPv6), such as 203.0.113.0/24';
+const PRINCIPAL_CONSTRAINT = 'each value must be an IAM role or user ARN such as arn:aws:iam::111111111111:role/ci-deployer, '
+  + 'with * or ? only beside literal characters of the name (never role/* for a whole account)';
+
 export function createParameters(stack: Stack, props: ScanGuardSpokeProps): ScanGuardSpokeParameters {
   const d = props.parameterDefaults ?? {};
   const optional = (id: string, description: string, pattern: string | undefined, value: string | undefined, constraint?: string) =>
     new CfnParameter(stack, id, { type: 'String', default: value ?? '', description, allowedPattern: pattern, constraintDescription: constraint });
-  const list = (id: string, description: string, value: string[] | undefined) =>
-    new CfnParameter(stack, id, { type: 'CommaDelimitedList', default: (value ?? []).join(','), description });
+  // CloudFormation matches a CommaDelimitedList's AllowedPattern against each value.
+  const list = (id: string, description: string, pattern: string, value: string[] | undefined, constraint: string) =>
+    new CfnParameter(stack, id, {
+      type: 'CommaDelimitedList', default: (value ?? []).join(','), description, allowedPattern: pattern, constraintDescription: constraint,
+    });
   const hubTopicArn = props.hubTopicArn !== undefined
     ? new CfnParameter(stack, 'HubTopicArn', {
       type: 'String',
@@ -47,11 +57,18 @@ export function createParameters(stack: Stack, props: ScanGuardSpokeProps): Scan
     ecrDkrVpcEndpointId: optional('EcrDkrVpcEndpointId', 'Interface endpoint com.amazonaws.<region>.ecr.dkr allowed to reach the repository (empty: none).',
       OPTIONAL_VPC_ENDPOINT_PATTERN, d.ecrDkrVpcEndpointId, 'must be empty or a VPC endpoint id such as vpce-0123456789abcdef0'),
     myIp: optional('MyIP', 'Public IP address or CIDR block allowed to reach the repository, matched against aws:SourceIp (empty: none).',
-      OPTIONAL_IP_PATTERN, d.myIp, 'must be empty or an IP address or CIDR block such as 203.0.113.0/24'),
-    additionalSourceCidrs: list('AdditionalSourceCidrs', 'More public IP addresses or CIDR blocks, comma separated without spaces (empty: none).', d.additionalSourceCidrs),
-    allowedVpcIds: list('AllowedVpcIds', 'VPC ids whose requests through any VPC endpoint are allowed (aws:SourceVpc), comma separated (empty: none).', d.allowedVpcIds),
+      OPTIONAL_IP_PATTERN, d.myIp, IP_CONSTRAINT),
+    additionalSourceCidrs: list('AdditionalSourceCidrs', 'More public IP addresses or CIDR blocks, comma separated without spaces (empty: none).',
+      OPTIONAL_IP_PATTERN, d.additionalSourceCidrs, `each value ${IP_CONSTRAINT}`),
+    allowedVpcIds: list('AllowedVpcIds', 'VPC ids whose requests through any VPC endpoint are allowed (aws:SourceVpc), comma separated (empty: none).',
+      OPTIONAL_VPC_ID_PATTERN, d.allowedVpcIds, 'each value must be a VPC id such as vpc-0abc1234def567890'),
     allowedPrincipalArns: list('AllowedPrincipalArns', 'IAM role or user ARNs allowed from anywhere (aws:PrincipalArn, * wildcards allowed), comma separated (empty: none).',
-      d.allowedPrincipalArns),
+      OPTIONAL_PRINCIPAL_ARN_PATTERN, d.allowedPrincipalArns, PRINCIPAL_CONSTRAINT),
+    cloudFormationPrincipalArns: list('CloudFormationPrincipalArns',
+      'IAM role or user ARNs that may change or delete the repository through CloudFormation with their own credentials '
+      + `(aws:CalledVia), comma separated (empty: none${props.allowAnyCloudFormationCaller ? '; * for anyone' : ''}).`,
+      props.allowAnyCloudFormationCaller ? OPTIONAL_PRINCIPAL_ARN_OR_ANY_PATTERN : OPTIONAL_PRINCIPAL_ARN_PATTERN,
+      d.cloudFormationPrincipalArns, props.allowAnyCloudFormationCaller ? `${PRINCIPAL_CONSTRAINT}, or *` : PRINCIPAL_CONSTRAINT),
     minimumSeverity: new CfnParameter(stack, 'MinimumSeverity', {
       type: 'String',
       default: d.minimumSeverity ?? '',
@@ -86,7 +103,7 @@ export function parameterInterface(): unknown {
   return {
     ParameterGroups: [
       { Label: { default: 'Repository and notifications' }, Parameters: ['RepositoryName', 'EMail', 'MinimumSeverity', 'HubTopicArn'] },
-      { Label: { default: 'Who may reach the repository' }, Parameters: ['EcrApiVpcEndpointId', 'EcrDkrVpcEndpointId', 'MyIP', 'AdditionalSourceCidrs', 'AllowedVpcIds', 'AllowedPrincipalArns'] },
+      { Label: { default: 'Who may reach the repository' }, Parameters: ['EcrApiVpcEndpointId', 'EcrDkrVpcEndpointId', 'MyIP', 'AdditionalSourceCidrs', 'AllowedVpcIds', 'AllowedPrincipalArns', 'CloudFormationPrincipalArns'] },
     ],
     ParameterLabels: {
       EMail: { default: 'E-mail address for scan notifications' },

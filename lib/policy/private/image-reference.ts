@@ -5,12 +5,14 @@
  */
 
 /** The rules of an image policy, as the verdict names them. Same values as the `ImagePolicyRule` enum. */
-export type RuleName = 'REFERENCE_FORMAT' | 'ALLOWED_PREFIX' | 'NAMING' | 'DIGEST_PINNING';
+export type RuleName = 'REFERENCE_FORMAT' | 'ALLOWED_PREFIX' | 'REJECTED_PREFIX' | 'NAMING' | 'DIGEST_PINNING';
 
 /** A policy in the form the handler receives it (JSON in an environment variable). */
 export interface PolicyConfig {
   /** Normalised prefixes (see {@link normalisePrefix}). */
   readonly allowedPrefixes: string[];
+  /** Normalised prefixes that reject an image even though an allowed prefix matches it. */
+  readonly rejectedPrefixes?: string[];
   /** Regular expression source matched against the whole repository path. */
   readonly namingPattern?: string;
   readonly requireDigest?: boolean;
@@ -34,6 +36,12 @@ export interface ImageReference {
   readonly path: string;
   readonly tag?: string;
   readonly digest?: string;
+  /**
+   * What prefixes are matched against: the normalised reference, or, for a reference with a
+   * digest, `registry/path@digest` without the tag. The runtime pulls by digest, so the tag of
+   * such a reference says nothing about the image that runs.
+   */
+  readonly matched: string;
 }
 
 /** The Docker Hub registry as normalised references name it. */
@@ -85,7 +93,8 @@ export function parseImage(image: string): ImageReference | string {
   }
   const path = components.join('/');
   const normalised = `${registry}/${path}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
-  return { original: image, normalised, registry, path, tag, digest };
+  const matched = digest !== undefined ? `${registry}/${path}@${digest}` : normalised;
+  return { original: image, normalised, registry, path, tag, digest, matched };
 }
 
 /** What is wrong with a policy read from JSON (`ImagePolicy.toJson()`), or undefined when it is valid. */
@@ -94,6 +103,9 @@ export function policyConfigProblem(value: unknown): string | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
   if (!Array.isArray(v.allowedPrefixes) || v.allowedPrefixes.length === 0 || v.allowedPrefixes.some((p) => typeof p !== 'string' || p === '')) {
     return 'allowedPrefixes is not a non-empty list of strings';
+  }
+  if (v.rejectedPrefixes !== undefined && (!Array.isArray(v.rejectedPrefixes) || v.rejectedPrefixes.some((p) => typeof p !== 'string' || p === ''))) {
+    return 'rejectedPrefixes is not a list of strings';
   }
   if (v.namingPattern !== undefined) {
     if (typeof v.namingPattern !== 'string') return 'namingPattern is not a string';
@@ -162,18 +174,29 @@ export function namingRegExp(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`);
 }
 
-/** Checks one image against a policy: format, then allowed prefixes, then naming, then digest pinning. */
+/** Checks one image against a policy: format, then allowed prefixes, rejected prefixes, naming, digest pinning. */
 export function checkImage(policy: PolicyConfig, image: string): Verdict {
   const ref = parseImage(image);
   if (typeof ref === 'string') {
     return { allowed: false, rule: 'REFERENCE_FORMAT', reason: `${JSON.stringify(image)} is not a valid image reference: ${ref}.` };
   }
   const shown = ref.normalised === image ? JSON.stringify(image) : `${JSON.stringify(image)} (${ref.normalised})`;
-  if (!policy.allowedPrefixes.some((p) => matchesPrefix(ref.normalised, p))) {
+  if (!policy.allowedPrefixes.some((p) => matchesPrefix(ref.matched, p))) {
+    const byDigest = ref.tag !== undefined && ref.digest !== undefined && policy.allowedPrefixes.some((p) => matchesPrefix(ref.normalised, p))
+      ? ` It is judged by its repository and digest (${ref.matched}), never by its tag: the runtime pulls the digest, whatever the tag says.`
+      : '';
     return {
       allowed: false,
       rule: 'ALLOWED_PREFIX',
-      reason: `${shown} does not start with an allowed prefix (${policy.allowedPrefixes.join(', ')}).`,
+      reason: `${shown} does not start with an allowed prefix (${policy.allowedPrefixes.join(', ')}).${byDigest}`,
+    };
+  }
+  const rejected = (policy.rejectedPrefixes ?? []).find((p) => matchesPrefix(ref.matched, p));
+  if (rejected !== undefined) {
+    return {
+      allowed: false,
+      rule: 'REJECTED_PREFIX',
+      reason: `${shown} starts with the rejected prefix ${rejected} (such as a pull-through cache of a public registry).`,
     };
   }
   if (policy.namingPattern !== undefined && !namingRegExp(policy.namingPattern).test(ref.path)) {
@@ -235,23 +258,16 @@ export function checkImageParts(policy: PolicyConfig, parts: ImageParts): Partia
   // The registry is known only when the head holds the first "/" and a registry host before it.
   const slash = head.indexOf('/');
   const hostKnown = slash >= 0 && isRegistryComponent(head.slice(0, slash));
+  // A known digest means the image is judged without its tag: tag prefixes can never match it.
+  const hasDigest = /@sha256:[0-9a-f]{64}$/.test(tail) || /@sha256:[0-9a-f]{64}$/.test(head);
+  const untagged = (prefixes: string[]) => prefixes.filter((p) => !p.includes(':', p.indexOf('/') + 1));
+  const usable = (prefixes: string[]) => (hasDigest ? untagged(prefixes) : prefixes);
   if (!hostKnown) {
     undecided.push('ALLOWED_PREFIX');
+    if (policy.rejectedPrefixes?.length) undecided.push('REJECTED_PREFIX');
   } else {
-    const satisfied = policy.allowedPrefixes.some((p) => {
-      if (!head.startsWith(p)) return false;
-      if (p.endsWith('/') || p.includes(':', p.indexOf('/') + 1)) return true;
-      const next = head.charAt(p.length);
-      return next === ':' || next === '@';
-    });
-    const possible = policy.allowedPrefixes.some((p) => {
-      if (p.startsWith(head)) return true;
-      if (!head.startsWith(p)) return false;
-      if (p.endsWith('/') || p.includes(':', p.indexOf('/') + 1)) return true;
-      const next = head.charAt(p.length);
-      return next === '' || next === ':' || next === '@';
-    });
-    if (!possible) {
+    const allowed = prefixOutcome(head, usable(policy.allowedPrefixes));
+    if (!allowed.possible) {
       return {
         violation: {
           allowed: false,
@@ -262,7 +278,18 @@ export function checkImageParts(policy: PolicyConfig, parts: ImageParts): Partia
         shown,
       };
     }
-    if (!satisfied) undecided.push('ALLOWED_PREFIX');
+    // A tag prefix holds only if no unknown part brings a digest (repository names hold no "@").
+    const onlyByTag = allowed.satisfied && !hasDigest && !onlyNames && !prefixOutcome(head, untagged(policy.allowedPrefixes)).satisfied;
+    if (!allowed.satisfied || onlyByTag) undecided.push('ALLOWED_PREFIX');
+    const rejected = prefixOutcome(head, policy.rejectedPrefixes ?? []);
+    if (rejected.satisfied) {
+      return {
+        violation: { allowed: false, rule: 'REJECTED_PREFIX', reason: `"${shown}" starts with a rejected prefix (${policy.rejectedPrefixes!.join(', ')}).` },
+        undecided,
+        shown,
+      };
+    }
+    if (rejected.possible) undecided.push('REJECTED_PREFIX');
   }
 
   if (policy.namingPattern !== undefined) {
@@ -288,7 +315,7 @@ export function checkImageParts(policy: PolicyConfig, parts: ImageParts): Partia
   }
 
   if (policy.requireDigest) {
-    if (/@sha256:[0-9a-f]{64}$/.test(tail) || /@sha256:[0-9a-f]{64}$/.test(head)) {
+    if (hasDigest) {
       // pinned
     } else if (onlyNames) {
       // Repository names hold no "@": the known tail decides.
@@ -302,4 +329,26 @@ export function checkImageParts(policy: PolicyConfig, parts: ImageParts): Partia
     }
   }
   return { undecided, shown };
+}
+
+/**
+ * Whether the known head of an image (its text up to the first unknown part) matches one of
+ * `prefixes` whatever follows (`satisfied`), or could match for some value of what follows (`possible`).
+ */
+function prefixOutcome(head: string, prefixes: string[]): { satisfied: boolean; possible: boolean } {
+  const whole = (p: string) => p.endsWith('/') || p.includes(':', p.indexOf('/') + 1);
+  const satisfied = prefixes.some((p) => {
+    if (!head.startsWith(p)) return false;
+    if (whole(p)) return true;
+    const next = head.charAt(p.length);
+    return next === ':' || next === '@';
+  });
+  const possible = prefixes.some((p) => {
+    if (p.startsWith(head)) return true;
+    if (!head.startsWith(p)) return false;
+    if (whole(p)) return true;
+    const next = head.charAt(p.length);
+    return next === '' || next === ':' || next === '@';
+  });
+  return { satisfied, possible };
 }

@@ -49,6 +49,8 @@ describe('loadConfig', () => {
     [{ IMAGE_POLICY: '{"allowedPrefixes":[]}' }, /IMAGE_POLICY .*allowedPrefixes is not a non-empty list of strings/],
     [{ IMAGE_POLICY: '{"allowedPrefixes":["a/"],"namingPattern":"("}' }, /namingPattern is not a valid regular expression/],
     [{ IMAGE_POLICY: '{"allowedPrefixes":["a/"],"requireDigest":"yes"}' }, /requireDigest is not a boolean/],
+    [{ IMAGE_POLICY: '{"allowedPrefixes":["a/"],"rejectedPrefixes":"b/"}' }, /rejectedPrefixes is not a list of strings/],
+    [{ IMAGE_POLICY: '{"allowedPrefixes":["a/"],"rejectedPrefixes":[""]}' }, /rejectedPrefixes is not a list of strings/],
     [{ SEVERITY: 'SEVERE' }, /SEVERITY is "SEVERE"; expected one of CRITICAL, HIGH/],
     [{ DEDUP_TTL_SECONDS: '-1' }, /DEDUP_TTL_SECONDS is "-1"; expected a positive integer/],
   ])('%j throws a clear error', (change, message) => {
@@ -111,6 +113,13 @@ describe('buildAlert', () => {
   test('sets the message attributes scan mails use', () => {
     expect(alert.attributes).toEqual({ kind: 'image-policy', severity: 'HIGH', repository: 'library/nginx', account: '111111111111' });
     expect(alert.data).toMatchObject({ kind: 'image-policy', taskArn: task.taskArn, violations: [expect.objectContaining({ container: 'proxy' })] });
+  });
+
+  test('lists the rejected prefixes only when the policy has some', () => {
+    expect(alert.text).not.toContain('except images starting with');
+    const withRejected = buildAlert({ ...config, policy: { ...POLICY, rejectedPrefixes: ['111111111111.dkr.ecr.us-west-2.amazonaws.com/docker-hub/'] } },
+      task, findViolations(config.policy, task));
+    expect(withRejected.text).toContain('except images starting with:\n  - 111111111111.dkr.ecr.us-west-2.amazonaws.com/docker-hub/\n');
   });
 
   test('a malformed image gives the repository attribute "unknown"', () => {

@@ -392,6 +392,8 @@ describe('configuration', () => {
     ['REPOSITORY_NAMES', '[1,2]', /REPOSITORY_NAMES is "\[1,2\]"; expected a JSON array/],
     ['TEMPLATE_SUBJECT', '{{#open}} never closed', /TEMPLATE_SUBJECT is .*; expected a valid mustache template \(Unclosed section "open"/],
     ['TEMPLATE_BODY', '{{/close}}', /TEMPLATE_BODY is .*; expected a valid mustache template/],
+    ['ACCOUNT_TOPIC_ACCOUNTS', '222222222222', /ACCOUNT_TOPIC_ARN_PREFIX is not set; expected a topic ARN without the account at its end/],
+    ['ACCOUNT_TOPIC_ARN_PREFIX', 'cdk-ecr-scan-guard-default-', /ACCOUNT_TOPIC_ARN_PREFIX is "cdk-ecr-scan-guard-default-"; expected a topic ARN/],
   ];
   test.each(bad)('%s=%s throws an error naming the variable, the value and the fix', async (name, value, message) => {
     if (value === undefined) delete process.env[name];
@@ -407,6 +409,37 @@ describe('configuration', () => {
     await handler(SAMPLE_EVENT);
     expect(inspector.commandCalls(ListFindingsCommand)[0].args[0].input.maxResults).toBe(5);
     expect(mail().body).toContain('Amazon Inspector finished scanning');
+  });
+});
+
+describe('account topics: a member account\'s scans go to its own topic only', () => {
+  const PREFIX = 'arn:aws:sns:us-east-2:111111111111:cdk-ecr-scan-guard-default-';
+
+  test('a scan of a listed account is published to that account\'s topic, not the main topic', async () => {
+    Object.assign(process.env, { ACCOUNT_TOPIC_ARN_PREFIX: PREFIX, ACCOUNT_TOPIC_ACCOUNTS: '222222222222,123456789012' });
+    expect((await handler(SAMPLE_EVENT)).published).toBe(true);
+    expect(published().TopicArn).toBe(`${PREFIX}123456789012`);
+    expect(mail().attributes.account).toBe('123456789012');
+  });
+
+  test('a scan of an account without a topic goes to the main topic', async () => {
+    Object.assign(process.env, { ACCOUNT_TOPIC_ARN_PREFIX: PREFIX, ACCOUNT_TOPIC_ACCOUNTS: '222222222222' });
+    await handler(SAMPLE_EVENT);
+    expect(published().TopicArn).toBe(TOPIC_ARN);
+  });
+
+  test('a failed publish to the account topic names that topic in the log, and the event is retried', async () => {
+    Object.assign(process.env, { ACCOUNT_TOPIC_ARN_PREFIX: PREFIX, ACCOUNT_TOPIC_ACCOUNTS: '123456789012' });
+    sns.on(PublishCommand).rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));
+    await expect(handler(SAMPLE_EVENT)).rejects.toThrow(/Topic does not exist/);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'ERROR', topicArn: `${PREFIX}123456789012` }));
+  });
+
+  test.each([['222222222222,x'], ['']])('ACCOUNT_TOPIC_ACCOUNTS=%j with a prefix throws naming it', async (accounts) => {
+    Object.assign(process.env, { ACCOUNT_TOPIC_ARN_PREFIX: PREFIX, ACCOUNT_TOPIC_ACCOUNTS: accounts });
+    const error = await handler(SAMPLE_EVENT).catch((e) => e);
+    expect(error.message).toMatch(/ACCOUNT_TOPIC_ACCOUNTS is .*; expected comma-separated 12-digit account ids/);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
 

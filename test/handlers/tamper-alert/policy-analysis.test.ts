@@ -102,7 +102,10 @@ describe('policies: what opens access comes first', () => {
   });
 
   test('GUARD_DENY_SIDS are the Sids of the guard\'s Deny statements', () => {
-    const statements = guardStatements(testStack(), { vpcEndpointIds: ['vpce-0123456789abcdef0'], sourceCidrs: [], vpcIds: [], principalArns: [], allowLambdaPulls: false });
+    const statements = guardStatements(testStack(), {
+      vpcEndpointIds: ['vpce-0123456789abcdef0'], sourceCidrs: [], vpcIds: [], principalArns: [], allowLambdaPulls: false,
+      cloudFormationPrincipalArns: [], allowAnyCloudFormationCaller: false,
+    });
     expect(statements.map((s) => s.toStatementJson()).filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).toEqual(GUARD_DENY_SIDS);
   });
 });

@@ -6,11 +6,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_ID, validateValue } from './private/deployment-values';
 
-/** Properties of a {@link ScanEventForwarder}. */
+/** Properties of a `ScanEventForwarder`. */
 export interface ScanEventForwarderProps {
   /**
    * The hub account's event bus, where the hub's `ScanNotifier` rule runs: its default bus
-   * (see {@link ScanEventForwarder.hubDefaultEventBus}). Its policy must admit this account,
+   * (see `ScanEventForwarder.hubDefaultEventBus`). Its policy must admit this account,
    * as `ScanGuardHubStack` does for an organisation or a list of accounts.
    */
   readonly hubEventBus: events.IEventBus;
@@ -86,7 +86,7 @@ export class ScanEventForwarder extends Construct {
   }
 }
 
-/** Properties of a {@link ScanEventForwarderStack}. */
+/** Properties of a `ScanEventForwarderStack`. */
 export interface ScanEventForwarderStackProps extends StackProps {
   /**
    * Default of the template's `HubAccountId` parameter.
@@ -97,7 +97,7 @@ export interface ScanEventForwarderStackProps extends StackProps {
 }
 
 /**
- * A stack with one {@link ScanEventForwarder} to the default bus of the account in its
+ * A stack with one `ScanEventForwarder` to the default bus of the account in its
  * `HubAccountId` parameter, in the same region. Its template needs no CDK bootstrap, so a
  * CloudFormation StackSet can deploy it to every member account of an organisation.
  */

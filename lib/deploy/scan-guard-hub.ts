@@ -14,7 +14,7 @@ import { validateEach } from '../private/validation';
 import { ScanNotifier } from '../notify/scan-notifier';
 import { ScanNotifierProps } from '../notify/scan-notifier-props';
 
-/** Properties of a {@link ScanGuardHubStack}. */
+/** Properties of a `ScanGuardHubStack`. */
 export interface ScanGuardHubStackProps extends StackProps {
   /**
    * Name of the hub, the middle of the SSM parameter that holds its topic ARN:

@@ -3,7 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
 import { RepositoryGuard, RepositoryGuardOptions } from './repository-guard';
 
-/** Properties of a {@link GuardedRepository}: every `ecr.RepositoryProps` field plus the guard's exemptions. */
+/** Properties of a `GuardedRepository`: every `ecr.RepositoryProps` field plus the guard's exemptions. */
 export interface GuardedRepositoryProps extends ecr.RepositoryProps, RepositoryGuardOptions {}
 
 /** How long untagged images are kept by the default lifecycle rule. */

@@ -57,7 +57,7 @@ export interface RepositoryGuardOptions {
   readonly allowLambdaPulls?: boolean;
 }
 
-/** Properties of a {@link RepositoryGuard}. */
+/** Properties of a `RepositoryGuard`. */
 export interface RepositoryGuardProps extends RepositoryGuardOptions {
   /**
    * The repository to guard. It must be defined in this app (an `ecr.Repository`):
@@ -68,11 +68,16 @@ export interface RepositoryGuardProps extends RepositoryGuardOptions {
 
 /**
  * Adds the guard's deny statements to the resource policy of an existing repository
- * defined in the app. {@link GuardedRepository} uses it for its own policy.
+ * defined in the app. `GuardedRepository` uses it for its own policy.
  *
  * @example
- * const legacy = new ecr.Repository(this, 'Legacy');
- * new RepositoryGuard(this, 'LegacyGuard', { repository: legacy, allowedVpcEndpointIds: ['vpce-0123456789abcdef0'] });
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import * as ecr from 'aws-cdk-lib/aws-ecr';
+ * import { RepositoryGuard } from 'cdk-ecr-scan-guard';
+ *
+ * const stack = new Stack(new App(), 'Legacy');
+ * const legacy = new ecr.Repository(stack, 'Legacy');
+ * new RepositoryGuard(stack, 'LegacyGuard', { repository: legacy, allowedVpcEndpointIds: ['vpce-0123456789abcdef0'] });
  */
 export class RepositoryGuard extends Construct {
   /** The guarded repository. */

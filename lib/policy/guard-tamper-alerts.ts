@@ -12,7 +12,7 @@ import { deploymentRoleArn } from '../private/guard-statements';
 import { isPrincipalArn, validateEach } from '../private/validation';
 import { Severity } from '../notify/severity';
 
-/** Properties of a {@link GuardTamperAlerts}. */
+/** Properties of a `GuardTamperAlerts`. */
 export interface GuardTamperAlertsProps {
   /**
    * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the

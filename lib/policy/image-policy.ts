@@ -3,7 +3,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { checkImage, namingRegExp, normalisePrefix, PolicyConfig } from './private/image-reference';
 
-/** The rules of an {@link ImagePolicy}, in the order they are checked. */
+/** The rules of an `ImagePolicy`, in the order they are checked. */
 export enum ImagePolicyRule {
   /** The image must be a well-formed reference (`registry/path[:tag][@sha256:digest]`). */
   REFERENCE_FORMAT = 'REFERENCE_FORMAT',
@@ -15,7 +15,7 @@ export enum ImagePolicyRule {
   DIGEST_PINNING = 'DIGEST_PINNING',
 }
 
-/** The outcome of {@link ImagePolicy.check}. */
+/** The outcome of `ImagePolicy.check`. */
 export interface ImagePolicyVerdict {
   /** Whether the policy allows the image. */
   readonly allowed: boolean;
@@ -31,7 +31,7 @@ export interface ImagePolicyVerdict {
   readonly reason: string;
 }
 
-/** Properties of an {@link ImagePolicy}. */
+/** Properties of an `ImagePolicy`. */
 export interface ImagePolicyProps {
   /**
    * Where images may come from. An image is allowed when its full reference (Docker Hub short
@@ -47,7 +47,7 @@ export interface ImagePolicyProps {
    *   `.../nginx:1.19` only the tags starting with `1.19`.
    *
    * Prefixes must be literal strings (the Aspect compares them at synth time). Use
-   * {@link ImagePolicy.ecrRegistry} or {@link ImagePolicy.ecrRegistryOf} for ECR registries.
+   * `ImagePolicy.ecrRegistry` or `ImagePolicy.ecrRegistryOf` for ECR registries.
    */
   readonly allowedPrefixes: string[];
 
@@ -77,11 +77,13 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
  * One description of which container images may run: allowed registry prefixes, an optional
  * naming rule on the repository path, and an optional digest-pinning requirement.
  *
- * {@link check} is pure: use it in your own tests. {@link ImagePolicyChecker} checks the
- * images an app defines at synth time; {@link DeployedImageMonitor} checks the images ECS
+ * `check` is pure: use it in your own tests. `ImagePolicyChecker` checks the
+ * images an app defines at synth time; `DeployedImageMonitor` checks the images ECS
  * tasks actually run.
  *
  * @example
+ * import { ImagePolicy } from 'cdk-ecr-scan-guard';
+ *
  * const policy = new ImagePolicy({
  *   allowedPrefixes: [ImagePolicy.ecrRegistry('111111111111', 'us-west-2')],
  *   namingPattern: '(team-a|team-b)/[a-z0-9-]+',
@@ -172,7 +174,7 @@ export class ImagePolicy {
 
   /**
    * Checks one image reference. Pure: the same image always gives the same verdict.
-   * Rules are checked in the order of {@link ImagePolicyRule}; the verdict names the first
+   * Rules are checked in the order of `ImagePolicyRule`; the verdict names the first
    * rule broken.
    *
    * @param image an image reference such as `111111111111.dkr.ecr.us-west-2.amazonaws.com/team/app:v1`

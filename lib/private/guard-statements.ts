@@ -66,7 +66,7 @@ export function guardStatements(stack: Stack, inputs: GuardStatementInputs): iam
 
 /**
  * The guard's statements around the condition block of `DenyOutsideApprovedNetworks`,
- * shared by {@link guardStatements} and {@link parameterisedGuardStatements}.
+ * shared by `guardStatements` and `parameterisedGuardStatements`.
  */
 function statementsWithExemptions(stack: Stack, conditions: Record<string, unknown>, allowLambdaPulls: boolean): iam.PolicyStatement[] {
   const statements = [
@@ -122,7 +122,7 @@ export interface DeployTimeValues {
   readonly condition?: CfnCondition;
 }
 
-/** Inputs of {@link parameterisedGuardStatements}: each exemption from several sources. */
+/** Inputs of `parameterisedGuardStatements`: each exemption from several sources. */
 export interface ParameterisedGuardInputs {
   readonly vpcEndpointIds: DeployTimeValues[];
   readonly sourceCidrs: DeployTimeValues[];
@@ -133,7 +133,7 @@ export interface ParameterisedGuardInputs {
 
 /**
  * The guard's statements for a template whose exemptions come from CloudFormation
- * parameters: the same statements as {@link guardStatements}, but each condition operator
+ * parameters: the same statements as `guardStatements`, but each condition operator
  * block is an `Fn::If` tree over the conditions of its sources: a key (or a whole
  * operator block) whose sources are all empty is removed with `AWS::NoValue`, never written
  * as an empty value.

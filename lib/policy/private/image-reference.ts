@@ -9,7 +9,7 @@ export type RuleName = 'REFERENCE_FORMAT' | 'ALLOWED_PREFIX' | 'NAMING' | 'DIGES
 
 /** A policy in the form the handler receives it (JSON in an environment variable). */
 export interface PolicyConfig {
-  /** Normalised prefixes (see {@link normalisePrefix}). */
+  /** Normalised prefixes (see `normalisePrefix`). */
   readonly allowedPrefixes: string[];
   /** Regular expression source matched against the whole repository path. */
   readonly namingPattern?: string;

@@ -1,11 +1,12 @@
 /**
  * Prints the mail the scan formatter would send for an Inspector2 Scan event, without any AWS call.
  *
- *   npm run preview -- [event.json] [--findings list-findings.json] [--locale ja] [--json]
+ *   npm run preview -- [event.json] [--findings list-findings.json] [--locale ja] [--min-severity HIGH]
+ *     [--top-findings 5] [--repositories team/app,team/api] [--subject-template text] [--body-template file] [--json]
  *
  * With no event file it uses the AWS documentation's sample event and an illustrative ListFindings
- * response (test/fixtures/). LOCALE, MIN_SEVERITY, TOP_FINDINGS, REPOSITORY_NAMES, TEMPLATE_SUBJECT
- * and TEMPLATE_BODY are read from the environment as the handler reads them; TOPIC_ARN is not needed.
+ * response (test/fixtures/). Each flag sets what the handler reads from one environment variable
+ * (`--locale` is LOCALE ...); the environment itself is not read, and errors name the flags.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,31 +19,77 @@ require.extensions['.mustache'] = (module, filename) => {
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
+const USAGE = 'usage: npm run preview -- [event.json] [--findings list-findings.json] [--locale en|ja] [--min-severity CRITICAL|HIGH|MEDIUM|LOW|INFORMATIONAL]\n'
+  + '  [--top-findings 0-100] [--repositories team/app,team/api] [--subject-template text] [--body-template file.mustache] [--json]\n';
+
+/** The flags that stand for the handler's environment variables. */
+const SETTINGS: Record<string, string> = {
+  '--locale': 'LOCALE',
+  '--min-severity': 'MIN_SEVERITY',
+  '--top-findings': 'TOP_FINDINGS',
+  '--repositories': 'REPOSITORY_NAMES',
+  '--subject-template': 'TEMPLATE_SUBJECT',
+  '--body-template': 'TEMPLATE_BODY',
+};
+
 interface Args {
   event?: string;
   findings?: string;
-  locale?: string;
+  /** The handler's environment, from the flags. */
+  env: Record<string, string>;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false };
+  const args: Args = { env: {}, json: false };
+  const value = (flag: string, i: number): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value: see --help`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--findings') args.findings = argv[++i];
-    else if (a === '--locale') args.locale = argv[++i];
+    if (a === '--findings') args.findings = value(a, ++i);
     else if (a === '--json') args.json = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run preview -- [event.json] [--findings list-findings.json] [--locale en|ja] [--json]\n');
+      process.stdout.write(USAGE);
       process.exit(0);
-    } else if (a.startsWith('--')) throw new Error(`Unknown option ${a}: see --help`);
+    } else if (a === '--repositories') {
+      args.env.REPOSITORY_NAMES = JSON.stringify(value(a, ++i).split(',').map((r) => r.trim()).filter((r) => r));
+    } else if (a === '--body-template') {
+      const file = value(a, ++i);
+      args.env.TEMPLATE_BODY = readText(file, '--body-template');
+    } else if (SETTINGS[a]) args.env[SETTINGS[a]] = value(a, ++i);
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}: see --help`);
+    else if (args.event) throw new Error(`one event file at a time, not ${args.event} and ${a}`);
     else args.event = a;
   }
   return args;
 }
 
-function readJson(file: string): unknown {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+/** A message of the handler's configuration, with each environment variable named by its flag. */
+function inFlags(message: string): string {
+  // The handler's ConfigurationError speaks to the construct's user; here the flags are the settings.
+  let out = message.replace(/^Invalid configuration: environment variable /, '').replace(/\s*The \w+ construct sets it: .*$/s, '');
+  for (const [flag, variable] of Object.entries(SETTINGS)) out = out.replace(new RegExp(`\\b${variable}\\b`, 'g'), flag);
+  return out.replace(/\bno variable\b/g, 'no such flag').replace(/a JSON array of repository names, such as \["team\/app","team\/api"\]/, 'repository names such as team/app,team/api');
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error((err as NodeJS.ErrnoException).code === 'ENOENT' ? `${what} ${file} does not exist` : `${what} ${file} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function readJson(file: string, what: string): unknown {
+  const text = readText(file, what);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what} ${file} is not JSON: ${(err as Error).message}`);
+  }
 }
 
 function main(): void {
@@ -59,21 +106,17 @@ function main(): void {
 
   const eventFile = args.event ?? path.join(FIXTURES, 'inspector2-scan.json');
   const findingsFile = args.findings ?? (args.event ? undefined : path.join(FIXTURES, 'inspector2-list-findings.json'));
-  const scan = parseScanEvent(readJson(eventFile));
-  const config = loadConfig({
-    ...process.env,
-    TOPIC_ARN: process.env.TOPIC_ARN || `arn:aws:sns:${scan.region}:${scan.account}:preview`,
-    ...(args.locale ? { LOCALE: args.locale } : {}),
-  });
+  const scan = parseScanEvent(readJson(eventFile, 'the event file'));
+  const config = loadConfig({ ...args.env, TOPIC_ARN: `arn:aws:sns:${scan.region}:${scan.account}:preview` });
   const counts = fillCounts(scan.rawCounts);
   const skipped = skipReason(scan, counts, config);
   if (skipped) {
-    process.stdout.write(`No mail would be sent: ${skipped}.\n`);
+    process.stdout.write(`No mail would be sent: ${inFlags(skipped)}.\n`);
     return;
   }
   let findings: ReturnType<typeof summarizeFinding>[] = [];
   if (findingsFile && config.topFindings > 0) {
-    const raw = readJson(findingsFile) as { findings?: object[] };
+    const raw = readJson(findingsFile, 'the findings file') as { findings?: object[] };
     findings = sortFindings((raw.findings ?? []).map((f) => summarizeFinding(f as import('@aws-sdk/client-inspector2').Finding))).slice(0, config.topFindings);
   }
   const lookup = findingsFile && config.topFindings > 0 ? { status: 'ok' as const, findings } : { status: 'off' as const, findings: [] };
@@ -92,6 +135,6 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  process.stderr.write(`preview: ${(err as Error).message}\n`);
+  process.stderr.write(`preview: ${inFlags((err as Error).message)}\n`);
   process.exit(1);
 }

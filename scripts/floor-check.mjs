@@ -5,11 +5,12 @@
 //     `npm run rosetta` compiles).
 // Then every construct class of the public API must appear in a synthesized construct tree, so a
 // new construct without an example fails here until the README shows it.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { pack, root } from './pack.mjs';
 
 const require = createRequire(import.meta.url);
@@ -66,17 +67,22 @@ try {
     failures.push(`bin/app.ts (cdk synth): ${(err.stderr || err.message).trim()}`);
   }
   log('synthesized the app with cdk synth');
-  for (const e of examples) {
-    const outdir = join(work, 'out', e.name);
-    mkdirSync(outdir, { recursive: true });
-    try {
-      execFileSync(process.execPath, [join('examples', `${e.name}.js`)], {
-        cwd: work, env: { ...env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8',
-      });
-    } catch (err) {
-      failures.push(`${e.name}: ${(err.stderr || err.message).trim().split('\n').slice(0, 8).join('\n    ')}\n    ${e.source.split('\n').join('\n    ')}`);
+  // Two at a time: each is a Node.js process that loads aws-cdk-lib.
+  const queue = [...examples];
+  const runNext = async () => {
+    for (let e = queue.shift(); e; e = queue.shift()) {
+      const outdir = join(work, 'out', e.name);
+      mkdirSync(outdir, { recursive: true });
+      try {
+        await promisify(execFile)(process.execPath, [join('examples', `${e.name}.js`)], {
+          cwd: work, env: { ...env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) }, encoding: 'utf8',
+        });
+      } catch (err) {
+        failures.push(`${e.name}: ${(err.stderr || err.message).trim().split('\n').slice(0, 8).join('\n    ')}\n    ${e.source.split('\n').join('\n    ')}`);
+      }
     }
-  }
+  };
+  await Promise.all([runNext(), runNext()]);
   log(`ran ${examples.length} examples`);
 
   // Every public construct class must have been synthesized by one of them.

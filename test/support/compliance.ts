@@ -36,10 +36,15 @@ export function complianceFindings(build: (app: App) => void, exceptions: Record
     Validations.of(app).acknowledge({ id, reason });
   }
   build(app);
+  // The CDK prints the validation report to stderr when a rule fails; the findings are read from
+  // validation-report.json below, so the printed copy is kept out of the test output.
+  const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
     app.synth();
   } catch (e) {
     if (!/Validation ?[fF]ailed/.test(String(e))) throw e;
+  } finally {
+    printed.mockRestore();
   }
   const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
   fs.rmSync(outdir, { recursive: true, force: true });

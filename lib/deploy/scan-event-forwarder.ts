@@ -49,6 +49,11 @@ export class ScanEventForwarder extends Construct {
 
   /**
    * The default event bus of the hub account, in this stack's region unless `region` is given.
+   *
+   * @param scope the scope of the imported bus
+   * @param id the construct id of the imported bus
+   * @param hubAccountId the hub's account id, 12 digits
+   * @param region the hub's region; the region of `scope`'s stack when omitted
    */
   public static hubDefaultEventBus(scope: Construct, id: string, hubAccountId: string, region?: string): events.IEventBus {
     validateValue('hubAccountId', hubAccountId, (v) => ACCOUNT_ID.test(v), 'a 12-digit AWS account id');

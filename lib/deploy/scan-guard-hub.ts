@@ -110,9 +110,30 @@ export interface ScanGuardHubStackProps extends StackProps {
  * scan events other accounts forward, and the topic admits their spokes' subscriptions.
  */
 export class ScanGuardHubStack extends Stack {
-  /** The SSM parameter name that holds the topic ARN of the hub named `hubName`. */
+  /**
+   * The SSM parameter name that holds the topic ARN of the hub named `hubName`.
+   *
+   * @param hubName the hub's name (`ScanGuardHubStackProps.hubName`)
+   */
   public static topicArnParameterName(hubName: string = DEFAULT_HUB_NAME): string {
     return topicArnParameterName(hubName);
+  }
+
+  /**
+   * The topic of the hub named `hubName`, imported from the SSM parameter the hub writes
+   * (`/cdk-ecr-scan-guard/<hubName>/topic-arn`). The value is read by CloudFormation at deploy
+   * time, in the account and region of `scope`'s stack, which must be the hub's: an SSM
+   * parameter cannot be read from another account. Use it to send your own alerts, or alarms,
+   * to the hub's recipients.
+   *
+   * @param scope the scope of the imported topic
+   * @param id the construct id of the imported topic
+   * @param hubName the hub's name (`ScanGuardHubStackProps.hubName`)
+   */
+  public static topicFromParameter(scope: Construct, id: string, hubName: string = DEFAULT_HUB_NAME): sns.ITopic {
+    validateValue('hubName', hubName, (v) => HUB_NAME.test(v), '1 to 128 letters, digits, ".", "_" or "-", such as "default"');
+    const topicArn = ssm.StringParameter.valueForStringParameter(scope, topicArnParameterName(hubName));
+    return sns.Topic.fromTopicArn(scope, id, topicArn);
   }
 
   /** The scan notifier. */

@@ -30,7 +30,11 @@ const SPOKE_SYMBOL = Symbol.for('cdk-ecr-scan-guard.ScanGuardSpoke');
  * holds at most one spoke. The construct creates no asset and no Lambda function.
  */
 export class ScanGuardSpoke extends Construct {
-  /** Whether `x` is a `ScanGuardSpoke`. */
+  /**
+   * Whether `x` is a `ScanGuardSpoke`.
+   *
+   * @param x any object
+   */
   public static isScanGuardSpoke(x: unknown): x is ScanGuardSpoke {
     return typeof x === 'object' && x !== null && SPOKE_SYMBOL in x;
   }

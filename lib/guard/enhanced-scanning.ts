@@ -56,11 +56,11 @@ export interface EnhancedScanningProps {
   readonly disableInspectorOnDelete?: boolean;
 
   /**
-   * How long the logs of the custom resource that enables Inspector are kept.
+   * The log group of the custom resource that enables Inspector.
    *
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - a new log group that keeps logs for one year
    */
-  readonly logRetention?: logs.RetentionDays;
+  readonly logGroup?: logs.ILogGroup;
 }
 
 const ENHANCED_SCANNING_SYMBOL = Symbol.for('cdk-ecr-scan-guard.EnhancedScanning');
@@ -76,7 +76,11 @@ const MAX_FILTERS_PER_RULE = 100;
  * `EnhancedScanning` per account and region; a second one in the same stack is an error.
  */
 export class EnhancedScanning extends Construct {
-  /** Whether `x` is an `EnhancedScanning`, even from another copy of this library. */
+  /**
+   * Whether `x` is an `EnhancedScanning`, even from another copy of this library.
+   *
+   * @param x any object
+   */
   public static isEnhancedScanning(x: unknown): x is EnhancedScanning {
     return typeof x === 'object' && x !== null && ENHANCED_SCANNING_SYMBOL in x;
   }
@@ -121,7 +125,7 @@ export class EnhancedScanning extends Construct {
       parameters: { resourceTypes: ['ECR'] },
       physicalResourceId: cr.PhysicalResourceId.of(`inspector2-ecr-${stack.account}-${stack.region}`),
     });
-    const logGroup = new logs.LogGroup(this, 'EnableInspectorLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    const logGroup = props.logGroup ?? new logs.LogGroup(this, 'EnableInspectorLogs', { retention: logs.RetentionDays.ONE_YEAR });
     // An own role, so the custom resource's function gets only its log group and no managed policy.
     const role = new iam.Role(this, 'EnableInspectorRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);

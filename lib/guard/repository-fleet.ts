@@ -173,12 +173,18 @@ export class GuardedRepositoryFleet extends Construct {
   /**
    * Adds a repository at the end of the fleet, in the last stack or in a new one when the
    * last stack is full.
+   *
+   * @param props the repository's construct id and `GuardedRepository` props
    */
   public addRepository(props: FleetRepositoryProps): GuardedRepository {
     return this.place(props, `addRepository(#${this.repos.length})`);
   }
 
-  /** The repository with the given construct id, or undefined. */
+  /**
+   * The repository with the given construct id, or undefined.
+   *
+   * @param id the construct id given in `repositories` or `addRepository`
+   */
   public tryFindRepository(id: string): GuardedRepository | undefined {
     const index = this.ids.get(id);
     return index === undefined ? undefined : this.repos[index];

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerCode } from '../private/handler-code';
+import { NotificationPipelineOptions } from './notification-pipeline-options';
 
 /** Retries of a failed invocation by Lambda (asynchronous invocation) before the event goes to the DLQ. */
 const FUNCTION_RETRY_ATTEMPTS = 2;
@@ -23,7 +24,7 @@ const RULE_MAX_EVENT_AGE = Duration.hours(24);
 const DEFAULT_TIMEOUT = Duration.seconds(30);
 
 /** What a notification pipeline is made of. */
-export interface NotificationPipelineProps {
+export interface NotificationPipelineProps extends NotificationPipelineOptions {
   /** The handler bundle (`dist/handlers/<name>`). */
   readonly handlerName: string;
   /** What the function does: the description of the function, and of its role and rule unless given. */
@@ -46,8 +47,6 @@ export interface NotificationPipelineProps {
    * @default - no dedup table
    */
   readonly dedupTtl?: Duration;
-  /** How long the function's logs are kept. */
-  readonly logRetention: logs.RetentionDays;
   /** The function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** Reserved concurrent executions of the function. @default - none reserved */
@@ -66,7 +65,7 @@ export interface NotificationPipeline {
   /** The dedup table, when `dedupTtl` was given. */
   readonly table?: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
-  readonly logGroup: logs.LogGroup;
+  readonly logGroup: logs.ILogGroup;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /**
@@ -110,7 +109,7 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     removalPolicy: RemovalPolicy.DESTROY,
   }) : undefined;
 
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: props.logRetention });
+  const logGroup = props.logGroup ?? new logs.LogGroup(scope, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
   // An own role, so the function gets its log group and no AWSLambdaBasicExecutionRole.
   const role = new iam.Role(scope, 'ServiceRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -160,21 +159,43 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     })],
   });
 
-  // Both alarms fire on the first occurrence: one failed invocation, one event in the queue.
-  const firstOccurrence = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) => new cloudwatch.Alarm(scope, id, {
+  // By default both alarms fire on the first occurrence: one failed invocation, one event in the queue.
+  const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) => new cloudwatch.Alarm(scope, id, {
     alarmDescription,
     metric,
-    threshold: 1,
+    threshold,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  const errorsAlarm = firstOccurrence('ErrorsAlarm', props.errorsAlarmDescription,
-    fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
-  const deadLetterAlarm = firstOccurrence('DeadLetterAlarm', props.deadLetterAlarmDescription,
-    deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }));
+  const errorsAlarm = alarm('ErrorsAlarm', props.errorsAlarmDescription, pipelineErrorsMetric(fn), props.errorsAlarmThreshold);
+  const deadLetterAlarm = alarm('DeadLetterAlarm', props.deadLetterAlarmDescription, deadLettersMetric(deadLetterQueue),
+    props.deadLetterAlarmThreshold);
 
   return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+}
+
+/** The errors of a pipeline's function: sum over 5 minutes unless `props` says otherwise. */
+export function pipelineErrorsMetric(fn: lambda.IFunction, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM, ...props });
+}
+
+/** Messages waiting in a dead-letter queue: maximum over 5 minutes unless `props` says otherwise. */
+export function deadLettersMetric(queue: sqs.IQueue, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, ...props });
+}
+
+/**
+ * Validates the shared pipeline options: alarm thresholds are positive integers.
+ */
+export function validatePipelineOptions(options: NotificationPipelineOptions): void {
+  for (const key of ['errorsAlarmThreshold', 'deadLetterAlarmThreshold'] as const) {
+    const value = options[key];
+    if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1)) {
+      throw new Error(`${key} is ${value}: expected an integer of at least 1 (the alarm fires when this many `
+        + `${key === 'errorsAlarmThreshold' ? 'errors occur in 5 minutes' : 'messages wait in the dead-letter queue'}).`);
+    }
+  }
 }
 
 /** Validates a dedup TTL prop: at least one hour, at most a year. */

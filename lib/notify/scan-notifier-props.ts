@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { NotificationPipelineOptions } from './notification-pipeline-options';
 import { NotificationLocale, Severity } from './severity';
 
 /**
@@ -33,7 +33,7 @@ export interface NotificationTemplates {
 }
 
 /** Properties of a `ScanNotifier`. */
-export interface ScanNotifierProps {
+export interface ScanNotifierProps extends NotificationPipelineOptions {
   /**
    * The standard (not FIFO) topic notifications are published to. The function is granted
    * `sns:Publish` on it, and the use of its KMS key when the topic exposes one (`topic.masterKey`).
@@ -104,13 +104,6 @@ export interface ScanNotifierProps {
    * @default - the built-in templates of `locale`
    */
   readonly templates?: NotificationTemplates;
-
-  /**
-   * How long the function's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 
   /**
    * Concurrent executions reserved for (and capping) the function. The cap bounds the rate of

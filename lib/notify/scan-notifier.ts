@@ -11,7 +11,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from './private/environment-size';
-import { createNotificationPipeline, validateDedupTtl } from './notification-pipeline';
+import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from './notification-pipeline';
+import { INotificationPipeline } from './notification-pipeline-options';
 import { NotificationLocale } from './severity';
 
 import { ScanNotifierProps } from './scan-notifier-props';
@@ -32,7 +33,7 @@ import { DEFAULT_DEDUP_TTL, DEFAULT_RESERVED_CONCURRENCY, DEFAULT_TOP_FINDINGS, 
  * EventBridge delivers at least once: the function records each notified event id in
  * `dedupTable` with a conditional write, so an event delivered twice is mailed once.
  */
-export class ScanNotifier extends Construct {
+export class ScanNotifier extends Construct implements INotificationPipeline {
   /** The topic notifications are published to. */
   public readonly topic: sns.ITopic;
 
@@ -73,6 +74,7 @@ export class ScanNotifier extends Construct {
     super(scope, id);
     validateProps(props);
     validateDedupTtl('dedupTtl', props.dedupTtl);
+    validatePipelineOptions(props);
     const topFindings = props.topFindings ?? DEFAULT_TOP_FINDINGS;
 
     this.topic = props.topic ?? createNotificationTopic(this, props.topicEncryptionKey);
@@ -98,7 +100,9 @@ export class ScanNotifier extends Construct {
       topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
       environment,
       dedupTtl: props.dedupTtl ?? DEFAULT_DEDUP_TTL,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
       timeout: props.timeout,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? DEFAULT_RESERVED_CONCURRENCY,
       errorsAlarmDescription: 'The scan notifier function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
@@ -133,9 +137,29 @@ export class ScanNotifier extends Construct {
   }
 
   /**
+   * The function's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
+  }
+
+  /**
    * Notifies the scans of one more repository. Adds no CloudFormation resource: the name joins
    * the list the function filters by. The first call on a notifier created without
    * `repositories` turns "every repository" into "these repositories".
+   *
+   * @param repository the repository whose scans are notified from now on
    */
   public addRepository(repository: ecr.IRepository): void {
     const name = repository.repositoryName;

@@ -9,14 +9,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ImagePolicy } from './image-policy';
-import { createNotificationPipeline, validateDedupTtl } from '../notify/notification-pipeline';
+import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from '../notify/notification-pipeline';
+import { INotificationPipeline, NotificationPipelineOptions } from '../notify/notification-pipeline-options';
 import { Severity } from '../notify/severity';
 
 /** The share of Lambda's 4 KB environment the policy may take; the rest holds ARNs and settings. */
 const MAX_POLICY_BYTES = 3072;
 
 /** Properties of a `DeployedImageMonitor`. */
-export interface DeployedImageMonitorProps {
+export interface DeployedImageMonitorProps extends NotificationPipelineOptions {
   /** The policy the images of running tasks must follow. */
   readonly policy: ImagePolicy;
 
@@ -51,12 +52,6 @@ export interface DeployedImageMonitorProps {
    */
   readonly dedupTtl?: Duration;
 
-  /**
-   * How long the function's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -79,7 +74,7 @@ export interface DeployedImageMonitorProps {
  * const policy = new ImagePolicy({ allowedPrefixes: [ImagePolicy.ecrRegistryOf(stack)] });
  * new DeployedImageMonitor(stack, 'Monitor', { policy, topic: notifier.topic });
  */
-export class DeployedImageMonitor extends Construct {
+export class DeployedImageMonitor extends Construct implements INotificationPipeline {
   /** The function that checks the images. */
   public readonly handler: lambda.IFunction;
 
@@ -113,6 +108,7 @@ export class DeployedImageMonitor extends Construct {
       throw new Error('clusters is []: expected at least one cluster. Omit clusters to watch every cluster of the account and region.');
     }
     validateDedupTtl('dedupTtl', props.dedupTtl);
+    validatePipelineOptions(props);
     const policyJson = props.policy.toJson();
     if (Buffer.byteLength(policyJson) > MAX_POLICY_BYTES) {
       throw new Error(`policy takes ${Buffer.byteLength(policyJson)} bytes as JSON, over the ${MAX_POLICY_BYTES} bytes it may take of `
@@ -135,7 +131,9 @@ export class DeployedImageMonitor extends Construct {
         SEVERITY: props.severity ?? Severity.HIGH,
       },
       dedupTtl: props.dedupTtl ?? Duration.days(30),
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
       errorsAlarmDescription: 'The deployed image monitor function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
       deadLetterAlarmDescription: 'A deployed-image alert could not be sent: its task state change event is in the dead-letter queue, ready to replay.',
     });
@@ -146,5 +144,23 @@ export class DeployedImageMonitor extends Construct {
     this.logGroup = pipeline.logGroup;
     this.errorsAlarm = pipeline.errorsAlarm;
     this.deadLetterAlarm = pipeline.deadLetterAlarm;
+  }
+
+  /**
+   * The function's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
   }
 }

@@ -7,13 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createNotificationPipeline, validateDedupTtl } from '../notify/notification-pipeline';
+import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from '../notify/notification-pipeline';
+import { INotificationPipeline, NotificationPipelineOptions } from '../notify/notification-pipeline-options';
 import { deploymentRoleArn } from '../private/guard-statements';
 import { isPrincipalArn, validateEach } from '../private/validation';
 import { Severity } from '../notify/severity';
 
 /** Properties of a `GuardTamperAlerts`. */
-export interface GuardTamperAlertsProps {
+export interface GuardTamperAlertsProps extends NotificationPipelineOptions {
   /**
    * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the
    * same message attributes as scan notifications (`kind` is `tamper`), so subscription filter
@@ -55,12 +56,6 @@ export interface GuardTamperAlertsProps {
    */
   readonly dedupTtl?: Duration;
 
-  /**
-   * How long the function's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -79,7 +74,7 @@ export interface GuardTamperAlertsProps {
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
  */
-export class GuardTamperAlerts extends Construct {
+export class GuardTamperAlerts extends Construct implements INotificationPipeline {
   /** The ECR calls that can weaken a guarded registry, as CloudTrail names them. */
   public static readonly ECR_CALLS: string[] = [
     'SetRepositoryPolicy',
@@ -123,6 +118,7 @@ export class GuardTamperAlerts extends Construct {
     validateEach('ignoredPrincipalArns', props.ignoredPrincipalArns, isPrincipalArn,
       'an IAM role or user ARN such as "arn:aws:iam::111111111111:role/platform-admin" ("*" and "?" allowed in the name), or "arn:aws:iam::111111111111:root"');
     validateDedupTtl('dedupTtl', props.dedupTtl);
+    validatePipelineOptions(props);
 
     const ignored = [...(props.ignoredPrincipalArns ?? [])];
     if (props.ignoreDeploymentRole ?? true) {
@@ -153,7 +149,9 @@ export class GuardTamperAlerts extends Construct {
         SEVERITY: props.severity ?? Severity.HIGH,
       },
       dedupTtl: props.dedupTtl ?? Duration.days(2),
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      logGroup: props.logGroup,
+      errorsAlarmThreshold: props.errorsAlarmThreshold,
+      deadLetterAlarmThreshold: props.deadLetterAlarmThreshold,
       errorsAlarmDescription: 'The guard tamper alert function failed. Lambda retries the event twice, then keeps it in the dead-letter queue.',
       deadLetterAlarmDescription: 'A tamper alert could not be sent: its CloudTrail event is in the dead-letter queue, ready to replay.',
     });
@@ -164,5 +162,23 @@ export class GuardTamperAlerts extends Construct {
     this.logGroup = pipeline.logGroup;
     this.errorsAlarm = pipeline.errorsAlarm;
     this.deadLetterAlarm = pipeline.deadLetterAlarm;
+  }
+
+  /**
+   * The function's errors (sum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return pipelineErrorsMetric(this.handler, props);
+  }
+
+  /**
+   * Messages waiting in the dead-letter queue (maximum over 5 minutes unless `props` says otherwise).
+   *
+   * @param props period, statistic and other options of the metric
+   */
+  public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLettersMetric(this.deadLetterQueue, props);
   }
 }

@@ -90,8 +90,10 @@ const EXTRACTORS: Record<string, Extractor> = {
  * Aspects.of(app).add(new ImagePolicyChecker({ policy }), { priority: AspectPriority.READONLY });
  */
 export class ImagePolicyChecker implements IAspect {
-  /** The CloudFormation resource types whose container images are checked. */
-  public static readonly CHECKED_RESOURCE_TYPES: string[] = Object.keys(EXTRACTORS);
+  /** The CloudFormation resource types whose container images are checked (a new copy on every call). */
+  public static checkedResourceTypes(): string[] {
+    return Object.keys(EXTRACTORS);
+  }
 
   private readonly config: PolicyConfig;
   private readonly failOnUnresolved: boolean;
@@ -105,7 +107,11 @@ export class ImagePolicyChecker implements IAspect {
     this.failOnUnresolved = props.failOnUnresolved ?? false;
   }
 
-  /** Checks the images of `node` when it is a resource that defines container images. */
+  /**
+   * Checks the images of `node` when it is a resource that defines container images.
+   *
+   * @param node the construct the aspect visits
+   */
   public visit(node: IConstruct): void {
     if (!CfnResource.isCfnResource(node) || this.visited.has(node)) return;
     const extract = EXTRACTORS[node.cfnResourceType];

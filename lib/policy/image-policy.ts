@@ -113,6 +113,8 @@ export class ImagePolicy {
   /**
    * The prefix of the ECR private registry of the stack that holds `scope`, the registry of
    * every `GuardedRepository` in that stack. The stack needs an explicit `env`.
+   *
+   * @param scope any construct of the stack
    */
   public static ecrRegistryOf(scope: IConstruct): string {
     const stack = Stack.of(scope);

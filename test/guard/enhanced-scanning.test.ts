@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnhancedScanning, EnhancedScanningProps, ScanFrequency } from '../../lib';
 import { testStack } from '../support/app';
@@ -67,6 +68,16 @@ describe('EnhancedScanning options', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['inspector2:Disable', 'inspector2:Enable'] })]) },
     });
+  });
+
+  test('a log group you pass holds the enabler\'s logs; none is created', () => {
+    const stack = testStack();
+    const logGroup = new logs.LogGroup(stack, 'Own', { retention: logs.RetentionDays.ONE_WEEK });
+    new EnhancedScanning(stack, 'Scanning', { logGroup });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^Own') } } });
   });
 
   test('enableInspector: false leaves Inspector alone', () => {

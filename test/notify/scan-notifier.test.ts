@@ -259,16 +259,19 @@ describe('ScanNotifier options', () => {
     }));
   });
 
-  test('log retention, concurrency and timeout are configurable', () => {
+  test('log group, concurrency and timeout are configurable', () => {
     const stack = testStack();
     new ScanNotifier(stack, 'Notifier', {
-      logRetention: logs.RetentionDays.TWO_YEARS,
+      logGroup: new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.TWO_YEARS }),
       reservedConcurrentExecutions: 2,
       timeout: Duration.minutes(2),
     });
     const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731 });
-    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 2, Timeout: 120 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 2, Timeout: 120, LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^Logs') } },
+    });
   });
 
   test('dedupTtl sets how long notified event ids are remembered', () => {

@@ -87,7 +87,8 @@ describe('DeployedImageMonitor options', () => {
     const topic = new sns.Topic(stack, 'Topic', { masterKey: key });
     const cluster = ecs.Cluster.fromClusterArn(stack, 'Cluster', 'arn:aws:ecs:us-east-1:111111111111:cluster/prod');
     new DeployedImageMonitor(stack, 'Monitor', {
-      policy, topic, clusters: [cluster], severity: Severity.CRITICAL, dedupTtl: Duration.days(7), logRetention: logs.RetentionDays.ONE_MONTH,
+      policy, topic, clusters: [cluster], severity: Severity.CRITICAL, dedupTtl: Duration.days(7),
+      logGroup: new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Events::Rule', {

@@ -228,11 +228,18 @@ describe('ImagePolicyChecker on Batch, SageMaker and App Runner', () => {
   });
 });
 
-describe('ImagePolicyChecker.CHECKED_RESOURCE_TYPES', () => {
+describe('ImagePolicyChecker.checkedResourceTypes', () => {
   test('lists the resource types checked', () => {
-    expect(ImagePolicyChecker.CHECKED_RESOURCE_TYPES).toEqual([
+    expect(ImagePolicyChecker.checkedResourceTypes()).toEqual([
       'AWS::ECS::TaskDefinition', 'AWS::Lambda::Function', 'AWS::Batch::JobDefinition', 'AWS::SageMaker::Model', 'AWS::AppRunner::Service',
     ]);
+  });
+
+  test('is a copy: changing it changes nothing the checker does', () => {
+    const types = ImagePolicyChecker.checkedResourceTypes();
+    types.length = 0;
+    expect(types).toHaveLength(0);
+    expect(ImagePolicyChecker.checkedResourceTypes()).toHaveLength(5);
   });
 });
 

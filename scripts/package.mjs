@@ -20,9 +20,12 @@ const targets = Object.keys(pkg.jsii.targets);
 const works = (cmd, args) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
 // What each target's build needs. Java needs Maven Central (aws-cdk-lib's jar and the jsii
-// runtime) and .NET the dotnet SDK and NuGet; Python needs pip to reach PyPI for its build tools.
+// runtime) and .NET the dotnet SDK and NuGet; Python needs pip to find the exact build tools
+// jsii-pacmak pins (its requirements-dev.txt), which a pip without PyPI access may not have.
+const pythonBuildTools = join(root, 'node_modules', 'jsii-pacmak', 'lib', 'targets', 'python', 'requirements-dev.txt');
 const canBuild = {
-  python: () => works('python3', ['-m', 'pip', '--version']) && works('python3', ['-m', 'venv', '--help']),
+  python: () => works('python3', ['-m', 'venv', '--help'])
+    && works('python3', ['-m', 'pip', 'install', '--dry-run', '--no-deps', '--quiet', '--retries', '0', '--timeout', '5', '-r', pythonBuildTools]),
   java: () => works('mvn', ['--version']) && works('java', ['-version']) && process.env.PACKAGE_JAVA === '1',
   dotnet: () => works('dotnet', ['--version']),
 };
@@ -35,4 +38,5 @@ const started = Date.now();
 if (generate.length) run(['--code-only', '--targets', generate.join(',')]);
 if (!codeOnly) run(['--targets', ['js', ...build].join(',')]);
 console.log(`package: ${codeOnly ? '' : `built js${build.length ? `, ${build.join(', ')}` : ''}; `}code only for ${generate.join(', ') || '-'} `
-  + `(java builds with PACKAGE_JAVA=1 and Maven Central access; dotnet needs the dotnet SDK) into ${pkg.jsii.outdir}/ in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  + `into ${pkg.jsii.outdir}/ in ${((Date.now() - started) / 1000).toFixed(0)} s (python builds when pip finds jsii-pacmak's build tools, `
+  + 'java with PACKAGE_JAVA=1 and Maven Central access, dotnet with the dotnet SDK)');

@@ -105,6 +105,13 @@ export class LocalDynamoDb {
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
     });
+    // As on AWS, a new table is CREATING before it is ACTIVE (in dynalite, until its next tick).
+    for (const deadline = Date.now() + 10_000; ;) {
+      const { Table } = await this.call('DescribeTable', { TableName: tableName });
+      if (Table.TableStatus === 'ACTIVE') return;
+      if (Date.now() > deadline) throw new Error(`dynalite: table ${tableName} is still ${Table.TableStatus} after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Creates a table, or empties it when it exists; forgets the requests and tally. */

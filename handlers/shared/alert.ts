@@ -63,12 +63,22 @@ export async function runOnce<T>(deps: { readonly dedup: DedupStore; readonly lo
   }
 }
 
+/** Options of {@link publishOnce}. */
+export interface PublishOnceOptions {
+  /**
+   * Publish even when the dedup table fails (throttled, unreachable, deleted), with a warning in
+   * the log: a possible duplicate rather than an alert lost. @default false: the error is thrown
+   */
+  readonly failOpen?: boolean;
+}
+
 /**
  * Publishes a notification once per `key`, however often the event is delivered (see
- * {@link runOnce}). Throws when publishing fails, or when the dedup store fails (the alert
- * handlers fail closed: Lambda retries, then the dead-letter queue keeps the event).
+ * {@link runOnce}). Throws when publishing fails; when the dedup store fails, throws too unless
+ * `failOpen` (then Lambda retries, and the dead-letter queue keeps the event).
  */
-export async function publishOnce(deps: AlertDeps, topicArn: string, key: string, notification: Notification): Promise<AlertOutcome> {
+export async function publishOnce(deps: AlertDeps, topicArn: string, key: string, notification: Notification,
+  options: PublishOnceOptions = {}): Promise<AlertOutcome> {
   const outcome = await runOnce(deps, key, async () => {
     try {
       const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, notification)));
@@ -77,6 +87,6 @@ export async function publishOnce(deps: AlertDeps, topicArn: string, key: string
       deps.log.error('publishing the alert failed', { key, ...errorFields(err) });
       throw err;
     }
-  }, { duplicateMessage: 'duplicate delivery: already alerted' });
+  }, { duplicateMessage: 'duplicate delivery: already alerted', failOpen: options.failOpen });
   return outcome.duplicate ? 'duplicate' : 'published';
 }

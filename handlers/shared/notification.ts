@@ -6,8 +6,16 @@ export const MAX_SUBJECT_LENGTH = 99;
 export const MAX_MESSAGE_BYTES = 262_144;
 /** Room kept for message attributes and the JSON envelope. */
 const ENVELOPE_RESERVE_BYTES = 4_096;
-/** Machine payloads above this size are replaced by a summary. */
-const MAX_DATA_BYTES = 65_536;
+/**
+ * Machine payloads above this size, measured as the envelope carries them (their JSON escaped once
+ * more as a string), are replaced by a summary. Three protocols carry the payload, so it takes at
+ * most 192 KB of the message and leaves room for the texts.
+ */
+export const MAX_DATA_BYTES = 65_536;
+/** Halvings of the texts before giving up on them; each halves the length, so 64 covers any size. */
+const MAX_HALVINGS = 64;
+/** Longest chat title kept (AWS Chatbot shows one line). */
+const MAX_CHAT_TITLE_CHARS = 250;
 
 /** What every notification of this project carries, whatever the protocol of the subscriber. */
 export interface Notification {
@@ -27,6 +35,11 @@ export interface Notification {
 
 /** The message attributes every notification sets. */
 export interface NotificationAttributes {
+  /**
+   * Who made the change an alert reports: `deployment` for the stack's deployment role, `other`
+   * for anyone else. Only tamper alerts set it.
+   */
+  readonly actor?: string;
   /** `scan`, `image-policy` or `tamper`. */
   readonly kind: string;
   /** Worst severity present (`CRITICAL` ... `UNTRIAGED`), or `NONE`. */
@@ -81,12 +94,22 @@ function attribute(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: clean || 'unknown' };
 }
 
+/** The size of `text` once JSON-escaped as a string value, as the envelope carries it. */
+export function escapedBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text));
+}
+
 function envelope(n: Notification, text: string, chatDescription: string, data: Record<string, unknown>): string {
   const dataJson = JSON.stringify(data);
+  const title = stripControl(n.chatTitle).replace(/\s+/g, ' ');
   const chatbot = JSON.stringify({
     version: '1.0',
     source: 'custom',
-    content: { textType: 'client-markdown', title: n.chatTitle, description: chatDescription },
+    content: {
+      textType: 'client-markdown',
+      title: title.length <= MAX_CHAT_TITLE_CHARS ? title : `${title.slice(0, MAX_CHAT_TITLE_CHARS - 3)}...`,
+      description: chatDescription,
+    },
     metadata: { enableCustomActions: false },
   });
   return JSON.stringify({
@@ -104,31 +127,44 @@ function envelope(n: Notification, text: string, chatDescription: string, data: 
  * so e-mail gets plain text, AWS Chatbot (an https subscriber) its custom-notification JSON,
  * and SQS and Lambda the structured payload. Message attributes are the same for every protocol,
  * so filter policies work alike for all subscribers. The whole message stays under 256 KB:
- * an oversized payload is summarised and long texts are truncated, with a note.
+ * a payload over 64 KB once escaped is summarised and long texts are truncated, with a note.
+ * Always terminates: the texts are halved at most 64 times, and if the message still does not
+ * fit, the payload is summarised and the texts become the truncation note.
  */
 export function buildPublishInput(topicArn: string, n: Notification): PublishCommandInput {
   let text = stripControl(n.text);
   let chat = stripControl(n.chatDescription);
-  let data = n.data;
-  if (Buffer.byteLength(JSON.stringify(data)) > MAX_DATA_BYTES) {
-    data = { truncated: true, note: 'The payload exceeded 64 KB; the e-mail text has the details.', ...n.attributes };
-  }
+  const summary = {
+    truncated: true,
+    note: 'The payload exceeded 64 KB; the e-mail text has the details.',
+    ...Object.fromEntries(Object.entries(n.attributes).map(([k, v]) => [k, attribute(String(v)).StringValue])),
+  };
+  let data = escapedBytes(JSON.stringify(n.data)) > MAX_DATA_BYTES ? summary : n.data;
+  const fits = (m: string) => Buffer.byteLength(m) <= MAX_MESSAGE_BYTES - ENVELOPE_RESERVE_BYTES;
   let message = envelope(n, text, chat, data);
-  while (Buffer.byteLength(message) > MAX_MESSAGE_BYTES - ENVELOPE_RESERVE_BYTES) {
+  for (let i = 0; i < MAX_HALVINGS && !fits(message); i++) {
     text = truncate(text, Math.floor(text.length / 2));
     chat = truncate(chat, Math.floor(chat.length / 2));
     message = envelope(n, text, chat, data);
   }
+  if (!fits(message)) {
+    data = summary;
+    text = truncate(text, 0);
+    chat = truncate(chat, 0);
+    message = envelope(n, text, chat, data);
+  }
+  const attributes: Record<string, MessageAttributeValue> = {
+    kind: attribute(n.attributes.kind),
+    severity: attribute(n.attributes.severity),
+    repository: attribute(n.attributes.repository),
+    account: attribute(n.attributes.account),
+  };
+  if (n.attributes.actor !== undefined) attributes.actor = attribute(n.attributes.actor);
   return {
     TopicArn: topicArn,
     Subject: safeSubject(n.subject),
     Message: message,
     MessageStructure: 'json',
-    MessageAttributes: {
-      kind: attribute(n.attributes.kind),
-      severity: attribute(n.attributes.severity),
-      repository: attribute(n.attributes.repository),
-      account: attribute(n.attributes.account),
-    },
+    MessageAttributes: attributes,
   };
 }

@@ -59,9 +59,9 @@ export interface ScanGuardHubStackProps extends StackProps {
 
   /**
    * Alert on the hub topic (`kind` = `tamper`) when someone weakens a guarded registry in the
-   * hub's account and region: repository policy, tag mutability, scanning or lifecycle changes,
-   * repository deletion, Inspector being disabled. Deployments by the stack's CloudFormation
-   * execution role are left out.
+   * hub's account and region (see `GuardTamperAlerts`), and when someone changes the hub's own
+   * functions, rules, tables, topic or SSM parameter. Deployments by the stack's CloudFormation
+   * execution role are alerted too, with the message attribute `actor` = `deployment`.
    *
    * @default true
    */
@@ -71,7 +71,7 @@ export interface ScanGuardHubStackProps extends StackProps {
    * Principals whose guard changes are expected and raise no tamper alert (for example the
    * role that deploys spokes), with `*` and `?` allowed in the name.
    *
-   * @default - only the hub stack's CloudFormation execution role
+   * @default - none: every call is alerted
    */
   readonly tamperAlertIgnoredPrincipalArns?: string[];
 
@@ -198,6 +198,16 @@ export class ScanGuardHubStack extends Stack {
       stringValue: this.notifier.topic.topicArn,
       description: `ARN of the cdk-ecr-scan-guard hub topic "${hubName}": spokes subscribe to it.`,
     });
+    if (this.tamperAlerts) {
+      // Changes to the hub's own resources could silence the scan mails or send the spokes elsewhere.
+      for (const owner of [this.notifier, this.imageMonitor]) {
+        if (!owner) continue;
+        this.tamperAlerts.protectFunction(owner.handler);
+        this.tamperAlerts.protectRule(owner.rule);
+        this.tamperAlerts.protectTable(owner.dedupTable);
+      }
+      this.tamperAlerts.protectParameter(this.topicArnParameter);
+    }
 
     this.admitMembers(hubName, props);
 

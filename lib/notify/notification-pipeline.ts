@@ -35,6 +35,8 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
   readonly ruleDescription?: string;
   /** The events that feed the function. */
   readonly eventPattern: events.EventPattern;
+  /** The rule's name. @default - a name CloudFormation generates */
+  readonly ruleName?: string;
   /** The topic notifications are published to. */
   readonly topic: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
@@ -149,14 +151,10 @@ export function createNotificationPipeline(scope: Construct, props: Notification
       + 'the runtime moves together with the bundle target.',
   });
 
-  const rule = new events.Rule(scope, 'Rule', {
+  const rule = addPipelineRule(scope, 'Rule', { function: fn, deadLetterQueue }, {
     description: props.ruleDescription ?? props.description,
     eventPattern: props.eventPattern,
-    targets: [new targets.LambdaFunction(fn, {
-      deadLetterQueue,
-      retryAttempts: RULE_RETRY_ATTEMPTS,
-      maxEventAge: RULE_MAX_EVENT_AGE,
-    })],
+    ruleName: props.ruleName,
   });
 
   // By default both alarms fire on the first occurrence: one failed invocation, one event in the queue.
@@ -173,6 +171,22 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     props.deadLetterAlarmThreshold);
 
   return { function: fn, role, rule, table, deadLetterQueue, logGroup, errorsAlarm, deadLetterAlarm, environment };
+}
+
+/**
+ * Another rule that feeds the pipeline's function, with the same delivery as the first: EventBridge
+ * retries for up to 24 hours, then the event goes to the pipeline's dead-letter queue.
+ */
+export function addPipelineRule(scope: Construct, id: string,
+  pipeline: { readonly function: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue }, props: events.RuleProps): events.Rule {
+  return new events.Rule(scope, id, {
+    ...props,
+    targets: [new targets.LambdaFunction(pipeline.function, {
+      deadLetterQueue: pipeline.deadLetterQueue,
+      retryAttempts: RULE_RETRY_ATTEMPTS,
+      maxEventAge: RULE_MAX_EVENT_AGE,
+    })],
+  });
 }
 
 /** The errors of a pipeline's function: sum over 5 minutes unless `props` says otherwise. */

@@ -1,99 +1,77 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from '../notify/notification-pipeline';
-import { INotificationPipeline, NotificationPipelineOptions } from '../notify/notification-pipeline-options';
-import { deploymentRoleArn } from '../private/guard-statements';
-import { isPrincipalArn, validateEach } from '../private/validation';
+import {
+  addPipelineRule, createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions,
+} from '../notify/notification-pipeline';
+import { INotificationPipeline } from '../notify/notification-pipeline-options';
 import { Severity } from '../notify/severity';
-
-/** Properties of a `GuardTamperAlerts`. */
-export interface GuardTamperAlertsProps extends NotificationPipelineOptions {
-  /**
-   * The topic alerts are published to, in practice the `ScanNotifier`'s topic: alerts carry the
-   * same message attributes as scan notifications (`kind` is `tamper`), so subscription filter
-   * policies keep working. The function is granted `sns:Publish` on it, and the use of its KMS
-   * key when the topic exposes one (`topic.masterKey`).
-   */
-  readonly topic: sns.ITopic;
-
-  /**
-   * Principals whose calls are expected and raise no alert: IAM role or user ARNs (or
-   * `arn:<partition>:iam::<account>:root`), with `*` and `?` wildcards in the name part. A call
-   * through an assumed role is matched by the role's ARN.
-   *
-   * @default - none beyond the deployment role (see `ignoreDeploymentRole`)
-   */
-  readonly ignoredPrincipalArns?: string[];
-
-  /**
-   * Raise no alert for calls by the stack's CloudFormation execution role (the CDK bootstrap
-   * `cfn-exec` role), which makes the expected changes when the guard is deployed. Known only
-   * when the stack uses the `DefaultStackSynthesizer`; otherwise list the role in
-   * `ignoredPrincipalArns`.
-   *
-   * @default true
-   */
-  readonly ignoreDeploymentRole?: boolean;
-
-  /**
-   * The `severity` message attribute of the alerts.
-   *
-   * @default Severity.HIGH
-   */
-  readonly severity?: Severity;
-
-  /**
-   * How long a CloudTrail event id is remembered, so a duplicate delivery raises no second alert.
-   *
-   * @default Duration.days(2)
-   */
-  readonly dedupTtl?: Duration;
-
-}
+import { deploymentRoleArn } from '../private/guard-statements';
+import { isNarrowPrincipalPattern, isPrincipalArn, validateEach } from '../private/validation';
+import { GuardTamperAlertsProps } from './guard-tamper-alerts-props';
+import { ProtectedRules } from './private/protected-rules';
+import {
+  CLOUDTRAIL_CALLS, ECR_CALLS, ECR_IMAGE_CALLS, INSPECTOR_CALLS, INSPECTOR_FILTER_CALLS, PROTECTED_KINDS,
+} from './private/tamper-calls';
 
 /**
- * Alerts on API calls that weaken the registry guard: ECR `SetRepositoryPolicy`,
- * `DeleteRepositoryPolicy`, `DeleteRepository`, `PutImageTagMutability`,
- * `PutImageScanningConfiguration`, `PutRegistryScanningConfiguration`, `PutLifecyclePolicy`,
- * and Amazon Inspector `Disable` and `DisableDelegatedAdminAccount`. Each call becomes one
- * readable alert: who, which call, from which address, on which repository, and whether it
- * failed (attempts denied by the guard are alerted too).
+ * Alerts on API calls that weaken the registry guard, blind the scanner, stop the audit trail
+ * or silence the alerts themselves:
+ * - ECR: `GuardTamperAlerts.ECR_CALLS` on any repository or the registry (replication, registry
+ *   policy, pull-through cache, creation templates, account settings and the repository settings
+ *   of the guard), and `DeleteLifecyclePolicy` / `BatchDeleteImage` on guarded repositories
+ *   (every repository until `addGuardedRepository` names some);
+ * - Amazon Inspector: `GuardTamperAlerts.INSPECTOR_CALLS`, and filters that suppress findings;
+ * - CloudTrail: `StopLogging`, `DeleteTrail`, `UpdateTrail`, `PutEventSelectors`;
+ * - the library's own resources: changes to its topic and subscriptions, functions, rules,
+ *   tables and the hub's SSM parameter (`protectTopic`, `protectFunction`, `protectRule`,
+ *   `protectTable`, `protectParameter`). The construct protects its own resources.
  *
- * An EventBridge rule on `AWS API Call via CloudTrail` events feeds a function. EventBridge
- * receives these events only where CloudTrail records management events with a trail
- * (an organization trail counts), in each region separately. Calls by the deployment role
- * are expected changes and are left out; see `ignoreDeploymentRole` and `ignoredPrincipalArns`.
- * Each CloudTrail event id is alerted once, however often it is delivered.
+ * Each call becomes one readable alert: who, which call, from which address, on which resource,
+ * whether it failed, and first what in the request opens access (a policy statement that allows
+ * anyone or another account, a guard Deny removed or narrowed, replication to another account).
+ * Calls by the deployment role are alerted too, with the message attribute `actor` =
+ * `deployment`. When the dedup table fails, the alert goes out anyway (a possible duplicate).
+ *
+ * EventBridge rules on `AWS API Call via CloudTrail` events feed one function. EventBridge
+ * receives these events only where CloudTrail records management events with a trail (an
+ * organization trail counts), in each region separately. The rules have names computed from the
+ * construct path, so a rule can watch calls on itself (a reference would be circular).
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
  */
 export class GuardTamperAlerts extends Construct implements INotificationPipeline {
-  /** The ECR calls that can weaken a guarded registry, as CloudTrail names them. */
-  public static readonly ECR_CALLS: string[] = [
-    'SetRepositoryPolicy',
-    'DeleteRepositoryPolicy',
-    'DeleteRepository',
-    'PutImageTagMutability',
-    'PutImageScanningConfiguration',
-    'PutRegistryScanningConfiguration',
-    'PutLifecyclePolicy',
-  ];
+  /** The ECR calls alerted on any repository or the registry, as CloudTrail names them. */
+  public static readonly ECR_CALLS: string[] = [...ECR_CALLS];
 
-  /** The Amazon Inspector calls that stop the scanning of images, as CloudTrail names them. */
-  public static readonly INSPECTOR_CALLS: string[] = ['Disable', 'DisableDelegatedAdminAccount'];
+  /** The ECR calls alerted on guarded repositories. */
+  public static readonly ECR_IMAGE_CALLS: string[] = [...ECR_IMAGE_CALLS];
+
+  /** The Amazon Inspector calls that stop or narrow the scanning of images, alerted whatever their parameters. */
+  public static readonly INSPECTOR_CALLS: string[] = [...INSPECTOR_CALLS];
+
+  /** The Amazon Inspector filter calls, alerted unless their action is `NONE`. */
+  public static readonly INSPECTOR_FILTER_CALLS: string[] = [...INSPECTOR_FILTER_CALLS];
+
+  /** The CloudTrail calls that stop or narrow the audit trail. */
+  public static readonly CLOUDTRAIL_CALLS: string[] = [...CLOUDTRAIL_CALLS];
 
   /** The function that formats the alerts. */
   public readonly handler: lambda.IFunction;
 
-  /** The rule that sends the CloudTrail events of the watched calls to the function. */
+  /** The rule that sends the CloudTrail events of the ECR calls to the function. */
   public readonly rule: events.Rule;
+
+  /** Every rule that feeds the function, `rule` first; protecting more resources may add rules. */
+  public readonly rules: events.Rule[] = [];
 
   /** The table that remembers which CloudTrail events were alerted. */
   public readonly dedupTable: dynamodb.ITable;
@@ -110,42 +88,52 @@ export class GuardTamperAlerts extends Construct implements INotificationPipelin
   /** Fires when the dead-letter queue holds a message. Add your own actions. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
 
+  private readonly protectedRules = new Map<string, ProtectedRules>();
+  /** Set once the first rules exist: from then on every new rule protects itself as it is created. */
+  private protectNewRules = false;
+  /** The names of the construct's own rules, used instead of a reference a rule cannot make to itself. */
+  private readonly ownRuleNames = new Map<events.IRule, string>();
+
   constructor(scope: Construct, id: string, props: GuardTamperAlertsProps) {
     super(scope, id);
     if (!props.topic) {
       throw new Error('topic is missing: expected the sns.ITopic alerts go to, such as the topic of your ScanNotifier.');
     }
-    validateEach('ignoredPrincipalArns', props.ignoredPrincipalArns, isPrincipalArn,
-      'an IAM role or user ARN such as "arn:aws:iam::111111111111:role/platform-admin" ("*" and "?" allowed in the name), or "arn:aws:iam::111111111111:root"');
+    if ((props as { ignoreDeploymentRole?: unknown }).ignoreDeploymentRole !== undefined) {
+      throw new Error('ignoreDeploymentRole is no longer supported: calls by the deployment role are always alerted, with the message attribute '
+        + 'actor = "deployment". Remove it, and filter those alerts in the subscription if you do not want them.');
+    }
+    validateEach('ignoredPrincipalArns', props.ignoredPrincipalArns, isNarrowPrincipalPattern,
+      'an IAM role or user ARN such as "arn:aws:iam::111111111111:role/platform-admin", or "arn:aws:iam::111111111111:root"; '
+      + '"*" and "?" only after at least one character of the name ("role/platform-*", never "role/*"), so no pattern matches everyone');
     validateDedupTtl('dedupTtl', props.dedupTtl);
     validatePipelineOptions(props);
 
-    const ignored = [...(props.ignoredPrincipalArns ?? [])];
-    if (props.ignoreDeploymentRole ?? true) {
+    const deploymentRoles = (props.deploymentRoles ?? []).map((r) => r.roleArn);
+    validateEach('deploymentRoles', deploymentRoles, (v) => isPrincipalArn(v) && v.includes(':role/') && !/[*?]/.test(v),
+      'the ARN of an IAM role, without wildcards, such as "arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1"');
+    if (!props.deploymentRoles) {
       const deployRole = deploymentRoleArn(Stack.of(this));
       if (deployRole) {
-        ignored.unshift(deployRole);
+        deploymentRoles.push(deployRole);
       } else {
         Annotations.of(this).addWarningV2('cdk-ecr-scan-guard:tamperAlertsDeploymentRoleUnknown',
-          'The stack\'s synthesizer names no CloudFormation execution role, so deployments of the guard raise tamper alerts. '
-          + 'List the role that deploys the stack in ignoredPrincipalArns, or set ignoreDeploymentRole: false to silence this warning.');
+          'The stack\'s synthesizer names no CloudFormation execution role, so deployments of the guard are alerted with actor = "other". '
+          + 'Name the roles that deploy the stack in deploymentRoles (an empty list silences this warning).');
       }
     }
 
+    const mainRuleName = this.ruleName('Rule');
     const pipeline = createNotificationPipeline(this, {
       handlerName: 'tamper-alert',
       description: 'Alerts on API calls that weaken the registry guard',
-      eventPattern: {
-        source: ['aws.ecr', 'aws.inspector2'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: {
-          eventSource: ['ecr.amazonaws.com', 'inspector2.amazonaws.com'],
-          eventName: [...GuardTamperAlerts.ECR_CALLS, ...GuardTamperAlerts.INSPECTOR_CALLS],
-        },
-      },
+      ruleDescription: 'Tamper alerts on ECR repository and registry settings',
+      ruleName: mainRuleName,
+      eventPattern: cloudTrailPattern('aws.ecr', 'ecr.amazonaws.com', { eventName: ECR_CALLS }),
       topic: props.topic,
       environment: {
-        IGNORED_PRINCIPALS: Stack.of(this).toJsonString(ignored),
+        DEPLOYMENT_ROLES: Stack.of(this).toJsonString(deploymentRoles),
+        IGNORED_PRINCIPALS: Stack.of(this).toJsonString(props.ignoredPrincipalArns ?? []),
         SEVERITY: props.severity ?? Severity.HIGH,
       },
       dedupTtl: props.dedupTtl ?? Duration.days(2),
@@ -162,6 +150,93 @@ export class GuardTamperAlerts extends Construct implements INotificationPipelin
     this.logGroup = pipeline.logGroup;
     this.errorsAlarm = pipeline.errorsAlarm;
     this.deadLetterAlarm = pipeline.deadLetterAlarm;
+    this.rules.push(this.rule);
+    this.ownRuleNames.set(this.rule, mainRuleName);
+
+    this.addRule('InspectorRule', 'Tamper alerts on Amazon Inspector scanning and suppression filters',
+      cloudTrailPattern('aws.inspector2', 'inspector2.amazonaws.com', {
+        $or: [
+          { eventName: INSPECTOR_CALLS },
+          { eventName: INSPECTOR_FILTER_CALLS, requestParameters: { action: [{ 'anything-but': 'NONE' }] } },
+          { eventName: ['UpdateFilter'], requestParameters: { action: [{ exists: false }] } },
+        ],
+      }));
+    this.addRule('AuditTrailRule', 'Tamper alerts on the CloudTrail trails the alerts depend on',
+      cloudTrailPattern('aws.cloudtrail', 'cloudtrail.amazonaws.com', { eventName: CLOUDTRAIL_CALLS }));
+    this.protectedRules.set('repository', new ProtectedRules(PROTECTED_KINDS.repository, (i, d, p) => this.addRule(i, d, p), true));
+
+    // The construct's own resources; its rules protect themselves as they are created.
+    this.protectNewRules = true;
+    for (const rule of [...this.rules]) this.protectRule(rule);
+    this.protectTopic(props.topic);
+    this.protectFunction(this.handler);
+    this.protectTable(this.dedupTable);
+  }
+
+  /**
+   * Alerts on changes to a topic the library publishes to: its attributes (policy, encryption,
+   * delivery policy) and permissions (`SetTopicAttributes`, `AddPermission`, `RemovePermission`),
+   * its deletion (`DeleteTopic`), and its subscriptions being removed or refiltered
+   * (`Unsubscribe`, `SetSubscriptionAttributes`).
+   *
+   * @param topic a topic the library publishes to or subscribes from
+   */
+  public protectTopic(topic: sns.ITopic): void {
+    this.protect('topic', topic.topicArn);
+    this.protect('subscription', topic.topicArn);
+  }
+
+  /**
+   * Alerts on changes to a function of the library: `UpdateFunctionCode`,
+   * `UpdateFunctionConfiguration`, `PutFunctionConcurrency` (0 stops it), `DeleteFunction`
+   * (and `DeleteFunctionConcurrency`, ...: every call whose name starts with those), whether the
+   * call names the function by name, ARN or partial ARN.
+   *
+   * @param fn a function of the library
+   */
+  public protectFunction(fn: lambda.IFunction): void {
+    this.protect('function', fn.functionName);
+  }
+
+  /**
+   * Alerts on `DisableRule`, `DeleteRule`, `PutRule`, `RemoveTargets` and `PutTargets` on a rule of the library.
+   *
+   * @param rule a rule that feeds a function of the library
+   */
+  public protectRule(rule: events.IRule): void {
+    const name = this.ownRuleNames.get(rule) ?? rule.ruleName;
+    this.protect('rule', name);
+    this.protect('ruleTargets', name);
+  }
+
+  /**
+   * Alerts on `DeleteTable` on a table of the library (named by name or ARN).
+   *
+   * @param table a table of the library, such as a dedup table
+   */
+  public protectTable(table: dynamodb.ITable): void {
+    this.protect('table', table.tableName);
+  }
+
+  /**
+   * Alerts on `PutParameter`, `DeleteParameter`, `DeleteParameters` and `LabelParameterVersion`
+   * on a parameter of the library, such as the hub's topic ARN parameter that spokes read.
+   *
+   * @param parameter a parameter of the library
+   */
+  public protectParameter(parameter: ssm.IParameter): void {
+    this.protect('parameter', parameter.parameterName);
+    this.protect('parameters', parameter.parameterName);
+  }
+
+  /**
+   * Names a guarded repository: `DeleteLifecyclePolicy` and `BatchDeleteImage` are then alerted on
+   * the named repositories only, instead of on every repository of the registry.
+   *
+   * @param repository a repository the guard protects
+   */
+  public addGuardedRepository(repository: ecr.IRepository): void {
+    this.protect('repository', repository.repositoryName);
   }
 
   /**
@@ -181,4 +256,32 @@ export class GuardTamperAlerts extends Construct implements INotificationPipelin
   public metricDeadLetters(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return deadLettersMetric(this.deadLetterQueue, props);
   }
+
+  private protect(kind: keyof typeof PROTECTED_KINDS, ref: string): void {
+    let rules = this.protectedRules.get(kind);
+    if (!rules) {
+      rules = new ProtectedRules(PROTECTED_KINDS[kind], (i, d, p) => this.addRule(i, d, p));
+      this.protectedRules.set(kind, rules);
+    }
+    rules.add(ref);
+  }
+
+  /** A rule that feeds the function, named from the construct path, and protected itself. */
+  private addRule(id: string, description: string, eventPattern: events.EventPattern): events.Rule {
+    const ruleName = this.ruleName(id);
+    const rule = addPipelineRule(this, id, { function: this.handler, deadLetterQueue: this.deadLetterQueue }, { description, eventPattern, ruleName });
+    this.ownRuleNames.set(rule, ruleName);
+    this.rules.push(rule);
+    if (this.protectNewRules) this.protectRule(rule);
+    return rule;
+  }
+
+  private ruleName(id: string): string {
+    return `${Names.uniqueResourceName(this, { maxLength: 63 - id.length })}-${id}`;
+  }
+}
+
+/** The pattern of CloudTrail API calls of one service, with more `detail` fields. */
+function cloudTrailPattern(source: string, eventSource: string, detail: Record<string, unknown>): events.EventPattern {
+  return { source: [source], detailType: ['AWS API Call via CloudTrail'], detail: { eventSource: [eventSource], ...detail } };
 }

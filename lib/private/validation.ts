@@ -39,6 +39,17 @@ export function isPrincipalArn(value: string): boolean {
   return PRINCIPAL_ARN.test(value);
 }
 
+/**
+ * A principal ARN whose wildcards cannot match every name: each `*` or `?` follows at least one
+ * literal character of the same name segment (`role/platform-*` yes; `role/*`, `role/?*` or
+ * `role/aws-reserved/sso.amazonaws.com/*` no).
+ */
+export function isNarrowPrincipalPattern(value: string): boolean {
+  if (!isPrincipalArn(value)) return false;
+  const wildcard = value.search(/[*?]/);
+  return wildcard < 0 || value.lastIndexOf('/', wildcard) + 1 < wildcard;
+}
+
 /** An IPv4 or IPv6 CIDR block such as `203.0.113.0/24` or `2001:db8::/32`. */
 export function isCidr(value: string): boolean {
   const parts = value.split('/');

@@ -1,8 +1,15 @@
-import { Duration, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { loadConfig, processEvent } from '../../handlers/tamper-alert/index';
-import { GuardTamperAlerts, GuardTamperAlertsProps } from '../../lib/policy/guard-tamper-alerts';
+import { GuardTamperAlerts } from '../../lib/policy/guard-tamper-alerts';
+import { GuardTamperAlertsProps } from '../../lib/policy/guard-tamper-alerts-props';
 import { Severity } from '../../lib/notify/severity';
 import deploymentRole from '../fixtures/cloudtrail-deployment-role.json';
 import setPolicy from '../fixtures/cloudtrail-set-repository-policy.json';
@@ -20,40 +27,89 @@ function resolvedEnvironment(stack: Stack): Record<string, string> {
   return fn.Properties.Environment.Variables;
 }
 
+/** Every rule of the stack, resolved as CloudFormation would in 111111111111 / us-east-1. */
+function resolvedRules(stack: Stack, parameters: Record<string, string> = {}): Array<{ id: string; name: string; pattern: any }> {
+  const template = resolveTemplate(Template.fromStack(stack).toJSON(), parameters);
+  return Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule')
+    .map(([id, r]) => ({ id, name: r.Properties.Name, pattern: r.Properties.EventPattern }));
+}
+
 describe('GuardTamperAlerts defaults', () => {
   const stack = testStack();
   const alerts = new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack) });
   const template = Template.fromStack(stack);
+  const rules = resolvedRules(stack);
 
-  test('the rule matches exactly the calls that weaken the guard, from CloudTrail', () => {
+  test('the first rule watches the ECR calls on any repository or the registry, from CloudTrail', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
-        'source': ['aws.ecr', 'aws.inspector2'],
+        'source': ['aws.ecr'],
         'detail-type': ['AWS API Call via CloudTrail'],
         'detail': {
-          eventSource: ['ecr.amazonaws.com', 'inspector2.amazonaws.com'],
+          eventSource: ['ecr.amazonaws.com'],
           eventName: [
             'SetRepositoryPolicy', 'DeleteRepositoryPolicy', 'DeleteRepository', 'PutImageTagMutability',
-            'PutImageScanningConfiguration', 'PutRegistryScanningConfiguration', 'PutLifecyclePolicy',
-            'Disable', 'DisableDelegatedAdminAccount',
+            'PutImageScanningConfiguration', 'PutLifecyclePolicy', 'PutRegistryScanningConfiguration',
+            'PutReplicationConfiguration', 'PutRegistryPolicy', 'DeleteRegistryPolicy', 'CreatePullThroughCacheRule',
+            'UpdatePullThroughCacheRule', 'DeletePullThroughCacheRule', 'CreateRepositoryCreationTemplate',
+            'UpdateRepositoryCreationTemplate', 'PutAccountSetting',
           ],
         },
       },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } })],
     });
-    expect(alerts.rule).toBeDefined();
+    expect(alerts.rules[0]).toBe(alerts.rule);
   });
 
-  test('the deployment role is ignored, and its ARN resolves to the real bootstrap role', async () => {
+  test('every rule feeds the function with the dead-letter queue and retries, and stays under the pattern limit', () => {
+    expect(rules.map((r) => r.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'TamperAuditTrailRule', 'TamperInspectorRule', 'TamperProtectFunctionRule', 'TamperProtectRepositoryRule', 'TamperProtectRuleRule',
+      'TamperProtectRuleTargetsRule', 'TamperProtectSubscriptionRule', 'TamperProtectTableRule', 'TamperProtectTopicRule', 'TamperRule',
+    ]);
+    expect(alerts.rules).toHaveLength(rules.length);
+    template.resourcePropertiesCountIs('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } })],
+    }, rules.length);
+    template.resourceCountIs('AWS::Lambda::Permission', rules.length);
+    for (const rule of rules) expect(JSON.stringify(rule.pattern).length).toBeLessThan(4096);
+  });
+
+  test('the construct protects its own rules (by their names), function, table and topic', () => {
+    const names = rules.map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    const ruleRule = rules.find((r) => r.id.startsWith('TamperProtectRuleRule'))!;
+    const targetsRule = rules.find((r) => r.id.startsWith('TamperProtectRuleTargetsRule'))!;
+    expect([...ruleRule.pattern.detail.requestParameters.name].sort()).toEqual([...names].sort());
+    expect([...targetsRule.pattern.detail.requestParameters.rule].sort()).toEqual([...names].sort());
+    const fnId = stack.getLogicalId(alerts.handler.node.defaultChild as any);
+    const tableId = stack.getLogicalId(alerts.dedupTable.node.defaultChild as any);
+    expect(rules.find((r) => r.id.startsWith('TamperProtectFunctionRule'))!.pattern.detail.requestParameters.functionName)
+      .toEqual([fnId, { suffix: `:function:${fnId}` }, { wildcard: `*:function:${fnId}:*` }]);
+    expect(rules.find((r) => r.id.startsWith('TamperProtectTableRule'))!.pattern.detail.requestParameters.tableName)
+      .toEqual([tableId, { suffix: `:table/${tableId}` }]);
+    expect(rules.find((r) => r.id.startsWith('TamperProtectTopicRule'))!.pattern.detail.requestParameters.topicArn).toEqual([TOPIC_ARN]);
+    expect(rules.find((r) => r.id.startsWith('TamperProtectSubscriptionRule'))!.pattern.detail.requestParameters.subscriptionArn)
+      .toEqual([{ prefix: `${TOPIC_ARN}:` }]);
+  });
+
+  test('image deletion is watched on every repository until guarded repositories are named', () => {
+    expect(rules.find((r) => r.id.startsWith('TamperProtectRepositoryRule'))!.pattern.detail)
+      .toEqual({ eventSource: ['ecr.amazonaws.com'], eventName: ['DeleteLifecyclePolicy', 'BatchDeleteImage'] });
+  });
+
+  test('the deployment role is named (not ignored), and its ARN resolves to the real bootstrap role', async () => {
     const env = resolvedEnvironment(stack);
-    expect(JSON.parse(env.IGNORED_PRINCIPALS)).toEqual(['arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1']);
+    expect(JSON.parse(env.DEPLOYMENT_ROLES)).toEqual(['arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1']);
+    expect(JSON.parse(env.IGNORED_PRINCIPALS)).toEqual([]);
     expect(env).toMatchObject({ TOPIC_ARN, SEVERITY: 'HIGH', DEDUP_TTL_SECONDS: '172800' });
-    // The handler, configured with that environment, skips the fixture's CloudFormation call and alerts the others.
+    // The handler, configured with that environment, alerts the fixture's CloudFormation call as a deployment.
     const config = loadConfig({ ...env, DEDUP_TABLE: 'Table' });
-    const deps: any = { sns: { send: jest.fn() }, dedup: { claim: async () => true, release: async () => undefined }, log: { child: () => deps.log, info: () => undefined } };
-    await expect(processEvent(deploymentRole, config, deps)).resolves.toBe('ignored');
-    deps.sns.send.mockResolvedValue({ MessageId: 'm' });
+    const send = jest.fn().mockResolvedValue({ MessageId: 'm' });
+    const deps: any = { sns: { send }, dedup: { claim: async () => true, release: async () => undefined }, log: { child: () => deps.log, info: () => undefined } };
+    await expect(processEvent(deploymentRole, config, deps)).resolves.toBe('published');
+    expect(send.mock.calls[0][0].input.MessageAttributes.actor.StringValue).toBe('deployment');
     await expect(processEvent(setPolicy, config, deps)).resolves.toBe('published');
+    expect(send.mock.calls[1][0].input.MessageAttributes.actor.StringValue).toBe('other');
   });
 
   test('the role may write logs, publish, put and delete dedup items; no wildcard resource', () => {
@@ -74,37 +130,80 @@ describe('GuardTamperAlerts defaults', () => {
   });
 });
 
+describe('GuardTamperAlerts protected resources', () => {
+  test('protect... adds the resources to the rules; the same resource twice is added once', () => {
+    const stack = testStack();
+    const alerts = new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack) });
+    const fn = lambda.Function.fromFunctionName(stack, 'Fn', 'formatter');
+    alerts.protectFunction(fn);
+    alerts.protectFunction(fn);
+    alerts.protectRule(events.Rule.fromEventRuleArn(stack, 'R', 'arn:aws:events:us-east-1:111111111111:rule/findings'));
+    alerts.protectTable(dynamodb.Table.fromTableName(stack, 'T', 'dedup'));
+    alerts.protectParameter(ssm.StringParameter.fromStringParameterName(stack, 'P', '/cdk-ecr-scan-guard/default/topic-arn'));
+    alerts.protectTopic(sns.Topic.fromTopicArn(stack, 'Other', 'arn:aws:sns:us-east-1:111111111111:other'));
+    alerts.addGuardedRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'team/app'));
+    const rules = resolvedRules(stack);
+    const field = (prefix: string, name: string) => rules.find((r) => r.id.startsWith(prefix))!.pattern.detail.requestParameters[name];
+    const ownFn = stack.getLogicalId(alerts.handler.node.defaultChild as any);
+    expect(field('TamperProtectFunctionRule', 'functionName').filter((v: unknown) => typeof v === 'string')).toEqual([ownFn, 'formatter']);
+    expect(field('TamperProtectRuleRule', 'name')).toContain('findings');
+    expect(field('TamperProtectTableRule', 'tableName')).toEqual(expect.arrayContaining(['dedup', { suffix: ':table/dedup' }]));
+    expect(field('TamperProtectParameterRule', 'name')).toEqual(['/cdk-ecr-scan-guard/default/topic-arn']);
+    expect(field('TamperProtectParametersRule', 'names')).toEqual(['/cdk-ecr-scan-guard/default/topic-arn']);
+    expect(field('TamperProtectTopicRule', 'topicArn')).toEqual([TOPIC_ARN, 'arn:aws:sns:us-east-1:111111111111:other']);
+    expect(field('TamperProtectRepositoryRule', 'repositoryName')).toEqual(['team/app']);
+  });
+
+  test('many resources are split across rules, each under 4,096 characters even with the longest names tokens can take', () => {
+    const stack = testStack();
+    const alerts = new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack) });
+    const literal = Array.from({ length: 40 }, (_, i) => `fn-${String(i).padStart(2, '0')}-${'x'.repeat(58)}`);
+    literal.forEach((name, i) => alerts.protectFunction(lambda.Function.fromFunctionName(stack, `L${i}`, name)));
+    const parameters: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) {
+      const name = new CfnParameter(stack, `Name${i}`, { type: 'String' }).valueAsString;
+      alerts.protectFunction(lambda.Function.fromFunctionName(stack, `T${i}`, name));
+      parameters[`Name${i}`] = `tk-${String(i).padStart(2, '0')}-${'y'.repeat(58)}`;
+    }
+    const rules = resolvedRules(stack, parameters).filter((r) => r.id.startsWith('TamperProtectFunctionRule'));
+    expect(rules.length).toBeGreaterThan(3);
+    for (const rule of rules) expect(JSON.stringify(rule.pattern).length).toBeLessThan(4096);
+    const covered = rules.flatMap((r) => r.pattern.detail.requestParameters.functionName.filter((v: unknown) => typeof v === 'string'));
+    expect(covered.sort()).toEqual([...literal, ...Object.values(parameters), stack.getLogicalId(alerts.handler.node.defaultChild as any)].sort());
+    // Every new rule is protected too.
+    const names = resolvedRules(stack, parameters).find((r) => r.id.startsWith('TamperProtectRuleRule'))!.pattern.detail.requestParameters.name;
+    expect(names).toEqual(expect.arrayContaining(rules.map((r) => r.name)));
+  });
+});
+
 describe('GuardTamperAlerts options', () => {
-  test('more ignored principals, severity; wildcards pass through', () => {
+  test('ignored principals (narrow wildcards), deployment roles, severity', () => {
     const stack = testStack();
     new GuardTamperAlerts(stack, 'Tamper', {
       topic: topicOf(stack),
       ignoredPrincipalArns: ['arn:aws:iam::111111111111:role/platform-*', 'arn:aws:iam::111111111111:user/break-glass'],
+      deploymentRoles: [iam.Role.fromRoleArn(stack, 'Deployer', 'arn:aws:iam::111111111111:role/spoke-deployer')],
       severity: Severity.CRITICAL,
     });
     const env = resolvedEnvironment(stack);
-    expect(JSON.parse(env.IGNORED_PRINCIPALS)).toEqual([
-      'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1',
-      'arn:aws:iam::111111111111:role/platform-*',
-      'arn:aws:iam::111111111111:user/break-glass',
-    ]);
+    expect(JSON.parse(env.IGNORED_PRINCIPALS)).toEqual(['arn:aws:iam::111111111111:role/platform-*', 'arn:aws:iam::111111111111:user/break-glass']);
+    expect(JSON.parse(env.DEPLOYMENT_ROLES)).toEqual(['arn:aws:iam::111111111111:role/spoke-deployer']);
     expect(env.SEVERITY).toBe('CRITICAL');
   });
 
-  test('ignoreDeploymentRole: false alerts deployments too', () => {
-    const stack = testStack();
-    new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack), ignoreDeploymentRole: false });
-    expect(JSON.parse(resolvedEnvironment(stack).IGNORED_PRINCIPALS)).toEqual([]);
-  });
-
-  test('a synthesizer without an execution role gives a warning', () => {
+  test('a synthesizer without an execution role gives a warning; deploymentRoles: [] silences it', () => {
+    // Synthesis prints the warnings of the validation report: capture them, so the test stays quiet.
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const stack = new Stack(testApp(), 'Legacy', { env: TEST_ENV, synthesizer: new LegacyStackSynthesizer() });
     new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack) });
     Annotations.fromStack(stack).hasWarning('/Legacy/Tamper', Match.stringLikeRegexp(
-      'names no CloudFormation execution role, so deployments of the guard raise tamper alerts.*tamperAlertsDeploymentRoleUnknown'));
+      'names no CloudFormation execution role, so deployments of the guard are alerted with actor = "other".*tamperAlertsDeploymentRoleUnknown'));
     const quiet = new Stack(testApp(), 'Quiet', { env: TEST_ENV, synthesizer: new LegacyStackSynthesizer() });
-    new GuardTamperAlerts(quiet, 'Tamper', { topic: topicOf(quiet), ignoreDeploymentRole: false });
+    new GuardTamperAlerts(quiet, 'Tamper', { topic: topicOf(quiet), deploymentRoles: [] });
     expect(Annotations.fromStack(quiet).findWarning('*', Match.stringLikeRegexp('execution role'))).toEqual([]);
+    Template.fromStack(quiet).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEPLOYMENT_ROLES: '[]' }) } });
+    expect(printed.mock.calls.flat().join('\n')).toMatch(/tamperAlertsDeploymentRoleUnknown/);
+    printed.mockRestore();
   });
 });
 
@@ -113,6 +212,12 @@ describe('GuardTamperAlerts validation', () => {
     ['no topic', { topic: undefined }, /topic is missing/],
     ['a role name instead of an ARN', { ignoredPrincipalArns: ['platform-admin'] }, /ignoredPrincipalArns\[0\] is "platform-admin": expected an IAM role or user ARN/],
     ['an STS session ARN', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:role/ok', 'arn:aws:sts::111111111111:assumed-role/x/y'] }, /ignoredPrincipalArns\[1\] is "arn:aws:sts::/],
+    ['a wildcard that matches every role', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:role/*'] }, /ignoredPrincipalArns\[0\] is "arn:aws:iam::111111111111:role\/\*".*never "role\/\*"/],
+    ['a wildcard for every SSO role', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*'] }, /ignoredPrincipalArns\[0\].*so no pattern matches everyone/],
+    ['a lone "?" wildcard', { ignoredPrincipalArns: ['arn:aws:iam::111111111111:user/?*'] }, /ignoredPrincipalArns\[0\]/],
+    ['a deployment role with a wildcard', { deploymentRoles: [{ roleArn: 'arn:aws:iam::111111111111:role/cdk-*' } as any] },
+      /deploymentRoles\[0\] is "arn:aws:iam::111111111111:role\/cdk-\*": expected the ARN of an IAM role, without wildcards/],
+    ['the removed ignoreDeploymentRole', { ignoreDeploymentRole: true } as any, /ignoreDeploymentRole is no longer supported: calls by the deployment role are always alerted/],
   ])('%s throws', (_name, change, message) => {
     const stack = testStack();
     expect(() => new GuardTamperAlerts(stack, 'Tamper', { topic: topicOf(stack), ...change } as GuardTamperAlertsProps)).toThrow(message);

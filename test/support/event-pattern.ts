@@ -1,13 +1,20 @@
 /**
  * A small EventBridge event pattern matcher for tests, for the subset of the pattern syntax
  * this project uses: exact values (strings, numbers, booleans, null), `prefix`, `suffix`,
- * `anything-but` (values or a prefix), `exists` and `equals-ignore-case`, in nested objects.
+ * `wildcard` (`*` only), `anything-but` (values or a prefix), `exists` and `equals-ignore-case`,
+ * in nested objects, and `$or` (a list of patterns, any of which matches, at any level).
  * A field that holds an array in the event matches when any of its elements matches.
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
  */
 export function matchesEventPattern(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
-  return Object.entries(pattern).every(([key, rule]) => matchesField(rule, event?.[key], key in (event ?? {})));
+  return Object.entries(pattern).every(([key, rule]) => {
+    if (key === '$or') {
+      if (!Array.isArray(rule) || rule.length < 2) throw new Error(`invalid event pattern: $or needs a list of at least 2 patterns, got ${JSON.stringify(rule)}`);
+      return rule.some((alternative) => matchesEventPattern(alternative as Record<string, unknown>, event));
+    }
+    return matchesField(rule, event?.[key], key in (event ?? {}));
+  });
 }
 
 type Scalar = string | number | boolean | null;
@@ -38,6 +45,10 @@ function matchesOne(matcher: unknown, values: unknown[], present: boolean): bool
       return present && values.some((v) => typeof v === 'string' && v.startsWith(String(arg)));
     case 'suffix':
       return present && values.some((v) => typeof v === 'string' && v.endsWith(String(arg)));
+    case 'wildcard': {
+      const source = String(arg).split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+      return present && values.some((v) => typeof v === 'string' && new RegExp(`^${source}$`, 's').test(v));
+    }
     case 'equals-ignore-case':
       return present && values.some((v) => typeof v === 'string' && v.toLowerCase() === String(arg).toLowerCase());
     case 'anything-but': {

@@ -74,6 +74,18 @@ function formFields(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body).entries());
 }
 
+/** The `MessageAttributes.entry.N.*` form fields of an SNS Publish as a name -> {DataType, StringValue} map. */
+export function snsMessageAttributes(form: Record<string, string>): Record<string, { DataType: string; StringValue: string }> {
+  const out: Record<string, { DataType: string; StringValue: string }> = {};
+  for (let n = 1; form[`MessageAttributes.entry.${n}.Name`]; n++) {
+    out[form[`MessageAttributes.entry.${n}.Name`]] = {
+      DataType: form[`MessageAttributes.entry.${n}.Value.DataType`],
+      StringValue: form[`MessageAttributes.entry.${n}.Value.StringValue`],
+    };
+  }
+  return out;
+}
+
 /** The fake SNS and Inspector2 endpoints. */
 export class FakeAws {
   /** Starts both servers on 127.0.0.1 with random ports. */

@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from 'child_process';
 import * as path from 'path';
-import { FakeAws, FakeRequest } from '../../support/fake-aws';
+import { FakeAws, FakeRequest, snsMessageAttributes as attributesOf } from '../../support/fake-aws';
 import { SAMPLE_EVENT, SAMPLE_FINDINGS, SAMPLE_LIST_FINDINGS_INPUT, scanEvent } from './support';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -64,18 +64,6 @@ function invoke(event: unknown, env: Record<string, string> = {}, remainingMs = 
     });
     child.stdin!.end(JSON.stringify(event));
   });
-}
-
-/** The `MessageAttributes.entry.N.*` form fields as a name -> {DataType, StringValue} map. */
-function attributesOf(form: Record<string, string>): Record<string, { DataType: string; StringValue: string }> {
-  const out: Record<string, { DataType: string; StringValue: string }> = {};
-  for (let n = 1; form[`MessageAttributes.entry.${n}.Name`]; n++) {
-    out[form[`MessageAttributes.entry.${n}.Name`]] = {
-      DataType: form[`MessageAttributes.entry.${n}.Value.DataType`],
-      StringValue: form[`MessageAttributes.entry.${n}.Value.StringValue`],
-    };
-  }
-  return out;
 }
 
 function only(service: 'sns' | 'inspector2', count = 1): FakeRequest[] {

@@ -5,7 +5,7 @@ import { AlertDeps } from '../../../handlers/shared/alert';
 import { dynamoDedupStore } from '../../../handlers/shared/dedup';
 import { createLogger } from '../../../handlers/shared/logger';
 import {
-  arnMatches, buildAlert, handler, ignoredBy, loadConfig, parseApiCall, processEvent, TamperConfig,
+  Actor, actorOf, arnMatches, buildAlert, handler, ignoredBy, loadConfig, parseApiCall, processEvent, TamperConfig,
 } from '../../../handlers/tamper-alert/index';
 import deleteDenied from '../../fixtures/cloudtrail-delete-repository-denied.json';
 import deploymentRole from '../../fixtures/cloudtrail-deployment-role.json';
@@ -15,7 +15,11 @@ import { LocalDynamoDb } from '../../support/dynamodb';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:alerts';
 const DEPLOY_ROLE = 'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1';
-const ENV = { TOPIC_ARN: TOPIC, DEDUP_TABLE: 'TamperDedup', IGNORED_PRINCIPALS: JSON.stringify([DEPLOY_ROLE, 'arn:aws:iam::111111111111:role/platform-*']) };
+const ENV = {
+  TOPIC_ARN: TOPIC, DEDUP_TABLE: 'TamperDedup',
+  DEPLOYMENT_ROLES: JSON.stringify([DEPLOY_ROLE]),
+  IGNORED_PRINCIPALS: JSON.stringify(['arn:aws:iam::111111111111:role/platform-*']),
+};
 const config: TamperConfig = loadConfig(ENV);
 const copy = (e: unknown, mutate: (e: any) => void = () => undefined): any => {
   const c = JSON.parse(JSON.stringify(e));
@@ -53,13 +57,18 @@ describe('loadConfig', () => {
   test('reads the environment, with defaults', () => {
     expect(config).toEqual({
       topicArn: TOPIC, tableName: 'TamperDedup', dedupTtlSeconds: 172800, severity: 'HIGH',
-      ignoredPrincipals: [DEPLOY_ROLE, 'arn:aws:iam::111111111111:role/platform-*'],
+      deploymentRoles: [DEPLOY_ROLE],
+      ignoredPrincipals: ['arn:aws:iam::111111111111:role/platform-*'],
     });
-    expect(loadConfig({ TOPIC_ARN: TOPIC, DEDUP_TABLE: 'TamperDedup' }).ignoredPrincipals).toEqual([]);
+    expect(loadConfig({ TOPIC_ARN: TOPIC, DEDUP_TABLE: 'TamperDedup' })).toMatchObject({ ignoredPrincipals: [], deploymentRoles: [] });
   });
   test.each([
     [{ TOPIC_ARN: 'arn:aws:sqs:us-east-1:111111111111:q' }, /TOPIC_ARN is "arn:aws:sqs.*GuardTamperAlerts construct sets it/],
-    [{ IGNORED_PRINCIPALS: '["role/x"]' }, /IGNORED_PRINCIPALS is .*not a list of ARNs/],
+    [{ IGNORED_PRINCIPALS: '["role/x"]' }, /IGNORED_PRINCIPALS is .*"role\/x" is not an IAM role, user or root ARN/],
+    [{ IGNORED_PRINCIPALS: '"arn:aws:iam::111111111111:role/x"' }, /IGNORED_PRINCIPALS is .*not a list of ARNs/],
+    [{ IGNORED_PRINCIPALS: '["arn:aws:iam::111111111111:role/*"]' }, /has a wildcard that matches every name/],
+    [{ IGNORED_PRINCIPALS: '["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*"]' }, /has a wildcard that matches every name/],
+    [{ DEPLOYMENT_ROLES: '["arn:aws:iam::111111111111:role/cdk-*"]' }, /DEPLOYMENT_ROLES is .*not a role ARN without wildcards/],
     [{ IGNORED_PRINCIPALS: 'arn:aws:iam::1:role/x' }, /IGNORED_PRINCIPALS .*expected JSON/],
   ])('%j throws a clear error', (change, message) => {
     expect(() => loadConfig({ ...ENV, ...change })).toThrow(message);
@@ -112,19 +121,32 @@ describe('ignored principals', () => {
     expect(arnMatches('arn:aws:iam::111111111111:role/a.b', 'arn:aws:iam::111111111111:role/aXb')).toBe(false);
   });
 
-  test('the deployment role is matched through its session issuer', () => {
-    expect(ignoredBy(config, parseApiCall(deploymentRole))).toBe(DEPLOY_ROLE);
+  test('an ignored principal is matched through its session issuer', () => {
+    const platform = copy(deploymentRole, (e) => { e.detail.userIdentity.sessionContext.sessionIssuer.arn = 'arn:aws:iam::111111111111:role/platform-ci'; });
+    expect(ignoredBy(config, parseApiCall(platform))).toBe('arn:aws:iam::111111111111:role/platform-*');
     expect(ignoredBy(config, parseApiCall(setPolicy))).toBeUndefined();
   });
 
   test('calls by an ignored principal publish nothing and write nothing', async () => {
-    await expect(processEvent(deploymentRole, config, deps())).resolves.toBe('ignored');
+    const platform = copy(deploymentRole, (e) => { e.detail.userIdentity.sessionContext.sessionIssuer.arn = 'arn:aws:iam::111111111111:role/platform-ci'; });
+    await expect(processEvent(platform, config, deps())).resolves.toBe('ignored');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(db.requestsOf('PutItem')).toHaveLength(0);
   });
 
-  test('with no ignored principal, the deployment role is alerted too', async () => {
-    await expect(processEvent(deploymentRole, { ...config, ignoredPrincipals: [] }, deps())).resolves.toBe('published');
+  test('the deployment role is alerted, labelled actor = deployment; others are actor = other', async () => {
+    expect(actorOf(config, parseApiCall(deploymentRole))).toBe(Actor.DEPLOYMENT);
+    expect(actorOf(config, parseApiCall(setPolicy))).toBe(Actor.OTHER);
+    await expect(processEvent(deploymentRole, config, deps())).resolves.toBe('published');
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(input.MessageAttributes!.actor).toEqual({ DataType: 'String', StringValue: 'deployment' });
+    expect(input.Subject).toBe('[Guard deployment] ecr:PutImageTagMutability on team/app by cdk-hnb659fds-cfn-exec-role-11111111...');
+    expect(JSON.parse(input.Message!).email).toContain('A change by the deployment role (shared by every CDK stack of the account) was made.');
+  });
+
+  test('a role whose ARN only starts like the deployment role is not a deployment', () => {
+    const lookalike = copy(deploymentRole, (e) => { e.detail.userIdentity.sessionContext.sessionIssuer.arn = `${DEPLOY_ROLE}-evil`; });
+    expect(actorOf(config, parseApiCall(lookalike))).toBe(Actor.OTHER);
   });
 });
 
@@ -134,13 +156,13 @@ describe('buildAlert', () => {
     expect(alert.subject).toBe('[Guard tamper] ecr:SetRepositoryPolicy on team/app by AWSReservedSSO_AdministratorAccess_0123456789abcdef');
     expect(alert.text).toContain('Call:        ecr.amazonaws.com SetRepositoryPolicy');
     expect(alert.text).toContain('Result:      succeeded');
-    expect(alert.text).toContain('Repository:  team/app');
+    expect(alert.text).toContain('Resource:    team/app');
     expect(alert.text).toContain('Who:         arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com');
     expect(alert.text).toContain('Source:      198.51.100.23');
     expect(alert.text).toContain('"policyText": "{\\"Version\\":\\"2012-10-17\\"');
     expect(alert.text).toContain('https://us-east-1.console.aws.amazon.com/cloudtrailv2/home?region=us-east-1#/events/0e4b2c7a-9d1f-4a3b-8c5d-6e7f8a9b0c1d');
     expect(alert.text).not.toMatch(/&quot;|&#x2F;/);
-    expect(alert.attributes).toEqual({ kind: 'tamper', severity: 'HIGH', repository: 'team/app', account: '111111111111' });
+    expect(alert.attributes).toEqual({ kind: 'tamper', severity: 'HIGH', repository: 'team/app', account: '111111111111', actor: 'other' });
   });
 
   test('says that a call failed, and why', () => {
@@ -154,8 +176,8 @@ describe('buildAlert', () => {
   test('an account-wide Inspector call has repository "unknown"', () => {
     const alert = buildAlert({ ...config, severity: 'CRITICAL' }, parseApiCall(inspectorDisable));
     expect(alert.subject).toBe('[Guard tamper] inspector2:Disable on the account by root');
-    expect(alert.text).toContain('Repository:  none (an account-wide setting)');
-    expect(alert.attributes).toEqual({ kind: 'tamper', severity: 'CRITICAL', repository: 'unknown', account: '111111111111' });
+    expect(alert.text).toContain('Resource:    none (an account-wide setting)');
+    expect(alert.attributes).toEqual({ kind: 'tamper', severity: 'CRITICAL', repository: 'unknown', account: '111111111111', actor: 'other' });
   });
 
   test('long request parameters are shortened', () => {
@@ -203,9 +225,9 @@ describe('handler', () => {
   const saved = { ...process.env };
   afterAll(() => { process.env = saved; });
 
-  test('reads the environment and skips the deployment role', async () => {
+  test('reads the environment and alerts the deployment role', async () => {
     Object.assign(process.env, ENV, db.env());
-    await expect(handler(deploymentRole)).resolves.toBe('ignored');
+    await expect(handler(deploymentRole)).resolves.toBe('published');
     await expect(handler(inspectorDisable)).resolves.toBe('published');
     await expect(handler({})).rejects.toThrow(/detail-type is missing/);
   });

@@ -201,15 +201,24 @@ describe('processEvent', () => {
 describe('handler', () => {
   const saved = { ...process.env };
   afterAll(() => { process.env = saved; });
+  // The handler logs one JSON line per event to stdout, as Lambda wants: captured and checked.
+  let logged: any[] = [];
+  beforeEach(() => {
+    logged = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((line) => { logged.push(JSON.parse(String(line))); return true; });
+  });
+  afterEach(() => jest.restoreAllMocks());
 
   test('reads its configuration from the environment and publishes', async () => {
     Object.assign(process.env, ENV, db.env());
     await expect(handler(event((e) => { e.detail.taskArn += 'handler'; }))).resolves.toBe('published');
     expect(await db.keys(config.tableName)).toEqual([`task#${fixture.detail.taskArn}handler`]);
     expect(sns.commandCalls(PublishCommand)[0].args[0].input.TopicArn).toBe(TOPIC);
+    expect(logged.map((l) => l.message)).toEqual(['images not allowed', 'alert published']);
   });
 
   test('rethrows a malformed event', async () => {
     await expect(handler({ source: 'aws.ecs' })).rejects.toThrow(/detail-type is missing/);
+    expect(logged).toEqual([expect.objectContaining({ level: 'ERROR', message: 'event not processed', name: 'InvalidEventError' })]);
   });
 });

@@ -214,11 +214,19 @@ describe('processEvent', () => {
 describe('handler', () => {
   const saved = { ...process.env };
   afterAll(() => { process.env = saved; });
+  // The handler logs one JSON line per event to stdout, as Lambda wants: captured and checked.
+  let logged: any[] = [];
+  beforeEach(() => {
+    logged = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((line) => { logged.push(JSON.parse(String(line))); return true; });
+  });
+  afterEach(() => jest.restoreAllMocks());
 
   test('reads the environment and alerts the deployment role', async () => {
     Object.assign(process.env, ENV, db.env());
     await expect(handler(deploymentRole)).resolves.toBe('published');
     await expect(handler(inspectorDisable)).resolves.toBe('published');
     await expect(handler({})).rejects.toThrow(/detail-type is missing/);
+    expect(logged.map((l) => [l.level, l.message])).toEqual([['INFO', 'alert published'], ['INFO', 'alert published'], ['ERROR', 'event not processed']]);
   });
 });

@@ -3,6 +3,7 @@
  *
  *   npm run preview -- [event.json] [--findings list-findings.json] [--locale ja] [--min-severity HIGH]
  *     [--top-findings 5] [--repositories team/app,team/api] [--subject-template text] [--body-template file] [--json]
+ *   npm run preview -- --runtime [guardduty|falco|event.json] [--json]
  *
  * With no event file it uses the AWS documentation's sample event and an illustrative ListFindings
  * response (test/fixtures/). Each flag sets what the handler reads from one environment variable
@@ -20,7 +21,8 @@ require.extensions['.mustache'] = (module, filename) => {
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
 const USAGE = 'usage: npm run preview -- [event.json] [--findings list-findings.json] [--locale en|ja] [--min-severity CRITICAL|HIGH|MEDIUM|LOW|INFORMATIONAL]\n'
-  + '  [--top-findings 0-100] [--repositories team/app,team/api] [--subject-template text] [--body-template file.mustache] [--json]\n';
+  + '  [--top-findings 0-100] [--repositories team/app,team/api] [--subject-template text] [--body-template file.mustache] [--json]\n'
+  + '       npm run preview -- --runtime [guardduty|falco|event.json] [--json]\n';
 
 /** The flags that stand for the handler's environment variables. */
 const SETTINGS: Record<string, string> = {
@@ -38,10 +40,12 @@ interface Args {
   /** The handler's environment, from the flags. */
   env: Record<string, string>;
   json: boolean;
+  /** Preview a runtime threat alert instead of a scan mail. */
+  runtime: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { env: {}, json: false };
+  const args: Args = { env: {}, json: false, runtime: false };
   const value = (flag: string, i: number): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value: see --help`);
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a === '--findings') args.findings = value(a, ++i);
     else if (a === '--json') args.json = true;
+    else if (a === '--runtime') args.runtime = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -92,8 +97,13 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.runtime) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { previewRuntime } = require('./preview-runtime') as typeof import('./preview-runtime');
+    return previewRuntime(args.event, args.json, (text) => process.stdout.write(text));
+  }
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { buildPublishInput } = require('../handlers/shared/notification') as typeof import('../handlers/shared/notification');
   const { loadConfig } = require('../handlers/scan-formatter/config') as typeof import('../handlers/scan-formatter/config');
@@ -132,9 +142,7 @@ function main(): void {
   process.stdout.write(notification.text);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err) => {
   process.stderr.write(`preview: ${inFlags((err as Error).message)}\n`);
   process.exit(1);
-}
+});

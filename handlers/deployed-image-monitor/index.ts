@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import body from '../../templates/image-policy-alert.en.mustache';
-import { checkImage, parseImage, PolicyConfig } from '../../lib/policy/private/image-reference';
+import { checkImage, parseImage, PolicyConfig, policyConfigProblem } from '../../lib/policy/private/image-reference';
 import { AlertDeps, AlertOutcome, publishOnce } from '../shared/alert';
 import { dynamoDedupStore } from '../shared/dedup';
 import { Env } from '../shared/env';
@@ -27,24 +27,6 @@ export interface MonitorConfig {
   readonly severity: string;
 }
 
-function policyProblem(value: unknown): string | undefined {
-  const v = value as Partial<PolicyConfig> | null;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
-  if (!Array.isArray(v.allowedPrefixes) || v.allowedPrefixes.length === 0 || v.allowedPrefixes.some((p) => typeof p !== 'string' || p === '')) {
-    return 'allowedPrefixes is not a non-empty list of strings';
-  }
-  if (v.namingPattern !== undefined) {
-    if (typeof v.namingPattern !== 'string') return 'namingPattern is not a string';
-    try {
-      new RegExp(v.namingPattern);
-    } catch (e) {
-      return `namingPattern is not a valid regular expression (${(e as Error).message})`;
-    }
-  }
-  if (v.requireDigest !== undefined && typeof v.requireDigest !== 'boolean') return 'requireDigest is not a boolean';
-  return undefined;
-}
-
 /** Reads and validates the configuration; throws a ConfigurationError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): MonitorConfig {
   const e = new Env(env, 'DeployedImageMonitor');
@@ -52,7 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MonitorConfig 
     topicArn: e.topicArn(),
     tableName: e.tableName(),
     dedupTtlSeconds: e.positiveInteger('DEDUP_TTL_SECONDS', 30 * 24 * 3600),
-    policy: e.json<PolicyConfig>('IMAGE_POLICY', policyProblem,
+    policy: e.json<PolicyConfig>('IMAGE_POLICY', policyConfigProblem,
       'expected the JSON of an ImagePolicy, such as {"allowedPrefixes":["111111111111.dkr.ecr.us-east-1.amazonaws.com/"]}'),
     severity: e.oneOf('SEVERITY', SEVERITIES, 'HIGH'),
   };

@@ -70,23 +70,28 @@ export interface PublishOnceOptions {
    * the log: a possible duplicate rather than an alert lost. @default false: the error is thrown
    */
   readonly failOpen?: boolean;
+  /** The log message of a duplicate delivery. @default 'duplicate delivery: already alerted' */
+  readonly duplicateMessage?: string;
 }
 
 /**
- * Publishes a notification once per `key`, however often the event is delivered (see
- * {@link runOnce}). Throws when publishing fails; when the dedup store fails, throws too unless
- * `failOpen` (then Lambda retries, and the dead-letter queue keeps the event).
+ * Publishes a notification (or the one a function builds, called only when the key is new)
+ * once per `key`, however often the event is delivered (see `runOnce`). Throws when publishing
+ * fails; when the dedup store fails, throws too unless `failOpen` (then Lambda retries, and the
+ * dead-letter queue keeps the event).
  */
-export async function publishOnce(deps: AlertDeps, topicArn: string, key: string, notification: Notification,
-  options: PublishOnceOptions = {}): Promise<AlertOutcome> {
+export async function publishOnce(deps: AlertDeps, topicArn: string, key: string,
+  notification: Notification | (() => Promise<Notification>), options: PublishOnceOptions = {}): Promise<AlertOutcome> {
   const outcome = await runOnce(deps, key, async () => {
+    // Built only once the key is claimed, so a duplicate costs no lookups.
+    const n = typeof notification === 'function' ? await notification() : notification;
     try {
-      const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, notification)));
-      deps.log.info('alert published', { key, messageId: result.MessageId, kind: notification.attributes.kind });
+      const result = await deps.sns.send(new PublishCommand(buildPublishInput(topicArn, n)));
+      deps.log.info('alert published', { key, messageId: result.MessageId, kind: n.attributes.kind });
     } catch (err) {
       deps.log.error('publishing the alert failed', { key, ...errorFields(err) });
       throw err;
     }
-  }, { duplicateMessage: 'duplicate delivery: already alerted', failOpen: options.failOpen });
+  }, { duplicateMessage: 'duplicate delivery: already alerted', ...options });
   return outcome.duplicate ? 'duplicate' : 'published';
 }

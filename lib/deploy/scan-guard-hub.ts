@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { DeployedImageMonitor } from '../policy/deployed-image-monitor';
 import { EnhancedScanning, EnhancedScanningProps } from '../guard/enhanced-scanning';
 import { GuardTamperAlerts } from '../policy/guard-tamper-alerts';
+import { RuntimeThreatAlerts } from '../policy/runtime-threat-alerts';
+import { RuntimeThreatAlertsOptions } from '../policy/runtime-threat-alerts-props';
 import { ImagePolicy } from '../policy/image-policy';
 import { ACCOUNT_ID, DEFAULT_HUB_NAME, HUB_NAME, ORGANIZATION_ID, topicArnParameterName, validateValue } from './private/deployment-values';
 import { validateEach } from '../private/validation';
@@ -84,6 +86,15 @@ export interface ScanGuardHubStackProps extends StackProps {
   readonly imagePolicy?: ImagePolicy;
 
   /**
+   * Alert on the hub topic (`kind` = `runtime`) on GuardDuty Runtime Monitoring findings and, with
+   * `falcosidekick`, Falco alerts, linked to the Inspector findings of the image. The image policy
+   * is `imagePolicy` unless the options give one.
+   *
+   * @default - no runtime threat alerts
+   */
+  readonly runtimeThreats?: RuntimeThreatAlertsOptions;
+
+  /**
    * An AWS Organizations id (`o-...`). Every account of the organisation may then put events
    * on the hub's default event bus (for the member-account `ScanEventForwarder`) and subscribe
    * to the hub topic (for spokes in member accounts), matched with `aws:PrincipalOrgID`.
@@ -148,6 +159,9 @@ export class ScanGuardHubStack extends Stack {
   /** The deployed-image monitor, with `imagePolicy`. */
   public readonly imageMonitor?: DeployedImageMonitor;
 
+  /** The runtime threat alerts, with `runtimeThreats`. */
+  public readonly runtimeThreatAlerts?: RuntimeThreatAlerts;
+
   /** The SSM parameter that holds the topic ARN. */
   public readonly topicArnParameter: ssm.StringParameter;
 
@@ -181,9 +195,14 @@ export class ScanGuardHubStack extends Stack {
     if (props.imagePolicy) {
       this.imageMonitor = new DeployedImageMonitor(this, 'ImageMonitor', { policy: props.imagePolicy, topic: this.notifier.topic });
     }
+    if (props.runtimeThreats) {
+      this.runtimeThreatAlerts = new RuntimeThreatAlerts(this, 'RuntimeThreats', {
+        imagePolicy: props.imagePolicy, ...props.runtimeThreats, topic: this.notifier.topic,
+      });
+    }
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor]) {
+      for (const owner of [this.notifier, this.tamperAlerts, this.imageMonitor, this.runtimeThreatAlerts]) {
         owner?.errorsAlarm.addAlarmAction(action);
         owner?.deadLetterAlarm.addAlarmAction(action);
       }

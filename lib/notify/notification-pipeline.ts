@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerCode } from '../private/handler-code';
@@ -37,6 +38,13 @@ export interface NotificationPipelineProps extends NotificationPipelineOptions {
   readonly eventPattern: events.EventPattern;
   /** The rule's name. @default - a name CloudFormation generates */
   readonly ruleName?: string;
+  /**
+   * Topics that also feed the function (an SNS subscription each, invoked asynchronously like the
+   * rule, so Lambda's retries and the dead-letter queue apply; a message SNS itself cannot deliver
+   * goes to the same dead-letter queue).
+   * @default - none
+   */
+  readonly snsSources?: sns.ITopic[];
   /** The topic notifications are published to. */
   readonly topic: sns.ITopic;
   /** The topic's KMS key, granted kms:Decrypt and kms:GenerateDataKey. @default topic.masterKey */
@@ -156,6 +164,10 @@ export function createNotificationPipeline(scope: Construct, props: Notification
     eventPattern: props.eventPattern,
     ruleName: props.ruleName,
   });
+
+  for (const source of props.snsSources ?? []) {
+    source.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue }));
+  }
 
   // By default both alarms fire on the first occurrence: one failed invocation, one event in the queue.
   const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) => new cloudwatch.Alarm(scope, id, {

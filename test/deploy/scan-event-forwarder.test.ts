@@ -58,12 +58,20 @@ describe('event pattern matcher (test support)', () => {
     ['exists false on a present field', { detail: { count: [{ exists: false }] } }, false],
     ['exists false on a missing field', { detail: { missing: [{ exists: false }] } }, true],
     ['equals-ignore-case', { source: [{ 'equals-ignore-case': 'AWS.Inspector2' }] }, true],
+    ['wildcard', { 'detail-type': [{ wildcard: 'Inspector2 *' }] }, true],
+    ['wildcard in the middle', { source: [{ wildcard: 'aws.*2' }] }, true],
+    ['wildcard mismatch', { source: [{ wildcard: '*:Runtime/*' }] }, false],
+    ['wildcard with regex characters taken literally', { source: [{ wildcard: 'aws?inspector2' }] }, false],
+    ['numeric range', { detail: { count: [{ numeric: ['>=', 3, '<', 4] }] } }, true],
+    ['numeric bound excluded', { detail: { count: [{ numeric: ['>', 3] }] } }, false],
+    ['numeric on a string', { source: [{ numeric: ['>', 0] }] }, false],
   ])('%s', (_name, pattern, expected) => {
     expect(matchesEventPattern(pattern, event)).toBe(expected);
   });
 
   test('rejects what it does not implement, rather than guessing', () => {
-    expect(() => matchesEventPattern({ detail: { count: [{ numeric: ['>', 1] }] } }, event)).toThrow(/unsupported event pattern operator numeric/);
+    expect(() => matchesEventPattern({ detail: { count: [{ cidr: '10.0.0.0/24' }] } }, event)).toThrow(/unsupported event pattern operator cidr/);
+    expect(() => matchesEventPattern({ detail: { count: [{ numeric: ['~', 1] }] } }, event)).toThrow(/unsupported numeric operator ~/);
     expect(() => matchesEventPattern({ source: 'aws.inspector2' }, event)).toThrow(/invalid event pattern/);
   });
 });

@@ -210,4 +210,25 @@ describe('Compliance', () => {
     t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
     expect(plain.stack.imageMonitor).toBeUndefined();
   });
+
+  test('runtimeThreats adds runtime threat alerts on the hub topic, with the hub image policy and its alarms routed', () => {
+    const app = testApp();
+    const ops = new ScanGuardHubStack(app, 'Ops', { env: TEST_ENV, hubName: 'ops', tamperAlerts: false });
+    const stack = new ScanGuardHubStack(app, 'WithRuntime', {
+      env: TEST_ENV,
+      tamperAlerts: false,
+      imagePolicy: new ImagePolicy({ allowedPrefixes: ['111111111111.dkr.ecr.us-east-1.amazonaws.com/'] }),
+      runtimeThreats: { topFindings: 3 },
+      alarmTopic: alarmTopic(ops),
+    });
+    const t = Template.fromStack(stack);
+    expect(stack.runtimeThreatAlerts).toBeDefined();
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'source': ['aws.guardduty'] }) });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({
+      TOP_FINDINGS: '3', IMAGE_POLICY: '{"allowedPrefixes":["111111111111.dkr.ecr.us-east-1.amazonaws.com/"]}', TOPIC_ARN: { Ref: Match.anyValue() },
+    }) } });
+    // notifier, image monitor and runtime alerts: two alarms each
+    t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:111111111111:ops-alarms'] }, 6);
+    expect(plain.stack.runtimeThreatAlerts).toBeUndefined();
+  });
 });

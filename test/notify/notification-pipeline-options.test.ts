@@ -7,6 +7,7 @@ import { ScanNotifier } from '../../lib/notify/scan-notifier';
 import { DeployedImageMonitor } from '../../lib/policy/deployed-image-monitor';
 import { GuardTamperAlerts } from '../../lib/policy/guard-tamper-alerts';
 import { ImagePolicy } from '../../lib/policy/image-policy';
+import { RuntimeThreatAlerts } from '../../lib/policy/runtime-threat-alerts';
 import { testStack } from '../support/app';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:111111111111:alerts';
@@ -19,6 +20,9 @@ const builders: Array<[string, (stack: Stack, options: NotificationPipelineOptio
     policy, topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN), ...options,
   })],
   ['GuardTamperAlerts', (stack, options) => new GuardTamperAlerts(stack, 'Pipeline', {
+    topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN), ...options,
+  })],
+  ['RuntimeThreatAlerts', (stack, options) => new RuntimeThreatAlerts(stack, 'Pipeline', {
     topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN), ...options,
   })],
 ];

@@ -1,8 +1,9 @@
 /**
  * A small EventBridge event pattern matcher for tests, for the subset of the pattern syntax
  * this project uses: exact values (strings, numbers, booleans, null), `prefix`, `suffix`,
- * `wildcard` (`*` only), `anything-but` (values or a prefix), `exists` and `equals-ignore-case`,
- * in nested objects, and `$or` (a list of patterns, any of which matches, at any level).
+ * `wildcard` (`*` matches any run of characters), `anything-but` (values or a prefix), `exists`,
+ * `equals-ignore-case` and `numeric` (comparisons joined by AND), in nested objects, and `$or` (a
+ * list of patterns, any of which matches, at any level).
  * A field that holds an array in the event matches when any of its elements matches.
  *
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
@@ -51,6 +52,12 @@ function matchesOne(matcher: unknown, values: unknown[], present: boolean): bool
     }
     case 'equals-ignore-case':
       return present && values.some((v) => typeof v === 'string' && v.toLowerCase() === String(arg).toLowerCase());
+    case 'numeric': {
+      const terms = arg as Array<string | number>;
+      const pairs: Array<[string, number]> = [];
+      for (let i = 0; i < terms.length; i += 2) pairs.push([String(terms[i]), Number(terms[i + 1])]);
+      return present && values.some((v) => typeof v === 'number' && pairs.every(([op, n]) => compareNumber(v, op, n)));
+    }
     case 'anything-but': {
       if (!present) return false;
       if (arg !== null && typeof arg === 'object' && !Array.isArray(arg)) {
@@ -63,5 +70,16 @@ function matchesOne(matcher: unknown, values: unknown[], present: boolean): bool
     }
     default:
       throw new Error(`unsupported event pattern operator ${op}`);
+  }
+}
+
+function compareNumber(value: number, op: string, bound: number): boolean {
+  switch (op) {
+    case '<': return value < bound;
+    case '<=': return value <= bound;
+    case '=': return value === bound;
+    case '>': return value > bound;
+    case '>=': return value >= bound;
+    default: throw new Error(`unsupported numeric operator ${op}`);
   }
 }

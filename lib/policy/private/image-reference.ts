@@ -88,6 +88,25 @@ export function parseImage(image: string): ImageReference | string {
   return { original: image, normalised, registry, path, tag, digest };
 }
 
+/** What is wrong with a policy read from JSON (`ImagePolicy.toJson()`), or undefined when it is valid. */
+export function policyConfigProblem(value: unknown): string | undefined {
+  const v = value as Partial<PolicyConfig> | null;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
+  if (!Array.isArray(v.allowedPrefixes) || v.allowedPrefixes.length === 0 || v.allowedPrefixes.some((p) => typeof p !== 'string' || p === '')) {
+    return 'allowedPrefixes is not a non-empty list of strings';
+  }
+  if (v.namingPattern !== undefined) {
+    if (typeof v.namingPattern !== 'string') return 'namingPattern is not a string';
+    try {
+      new RegExp(v.namingPattern);
+    } catch (e) {
+      return `namingPattern is not a valid regular expression (${(e as Error).message})`;
+    }
+  }
+  if (v.requireDigest !== undefined && typeof v.requireDigest !== 'boolean') return 'requireDigest is not a boolean';
+  return undefined;
+}
+
 /** The kind of an allowed prefix, from how it ends. */
 export type PrefixKind = 'registry' | 'namespace' | 'repository' | 'tag';
 

@@ -60,3 +60,15 @@ test('bad flags are named as flags, not as the handler\'s environment variables'
     expect(stderr.split('\n')).toHaveLength(2); // one line
   }
 });
+
+test('--runtime previews a runtime threat alert: the GuardDuty sample, the Falco sample, and a non-runtime finding', async () => {
+  const guardDuty = await preview(['--runtime']);
+  expect(guardDuty.code).toBe(0);
+  expect(guardDuty.stdout).toMatch(/^Subject: \[Runtime HIGH\] image has 2 exploitable CRITICAL \| PrivilegeEscalation:Runtime\/ContainerMountsHos\.\.\.\n/);
+  expect(guardDuty.stdout).toContain('Attributes: kind=runtime severity=HIGH repository=payments/api account=111111111111\n');
+  expect(guardDuty.stdout).toContain('>>> This pod runs an image with 2 exploitable CRITICAL, 1 exploitable HIGH.');
+  const falco = await preview(['--runtime', 'falco', '--json']);
+  expect(JSON.parse(falco.stdout)).toMatchObject({ MessageAttributes: { kind: { StringValue: 'runtime' }, severity: { StringValue: 'LOW' } } });
+  const recon = await preview(['--runtime', path.join(ROOT, 'test', 'fixtures', 'guardduty-recon-portprobe.json')]);
+  expect(recon.stdout).toBe('No alert would be sent: not a GuardDuty Runtime Monitoring finding.\n');
+}, 60_000);

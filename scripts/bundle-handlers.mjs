@@ -22,6 +22,8 @@ for (const name of names) {
     minify: true,
     sourcemap: false,
     legalComments: 'none',
+    // Templates hold Japanese: UTF-8 keeps them at 3 bytes a character instead of 6-byte \u escapes.
+    charset: 'utf8',
     external: ['@aws-sdk/*', '@smithy/*'],
     loader: { '.mustache': 'text' },
     logLevel: 'warning',

@@ -5,9 +5,10 @@
  *     [--top-findings 5] [--repositories team/app,team/api] [--subject-template text] [--body-template file] [--json]
  *   npm run preview -- --runtime [guardduty|falco|event.json] [--json]
  *
- * With no event file it uses the AWS documentation's sample event and an illustrative ListFindings
- * response (test/fixtures/). Each flag sets what the handler reads from one environment variable
- * (`--locale` is LOCALE ...); the environment itself is not read, and errors name the flags.
+ * With no event file it uses the AWS documentation's sample event and a real-shaped ListFindings
+ * response (test/fixtures/inspector2-list-findings-packages.json: several packages per finding,
+ * EPSS, exploit and fix availability). Each flag sets what the handler reads from one environment
+ * variable (`--locale` is LOCALE ...); the environment itself is not read, and errors name the flags.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -109,13 +110,13 @@ async function main(): Promise<void> {
   const { loadConfig } = require('../handlers/scan-formatter/config') as typeof import('../handlers/scan-formatter/config');
   const { parseScanEvent } = require('../handlers/scan-formatter/event') as typeof import('../handlers/scan-formatter/event');
   const { fillCounts } = require('../handlers/scan-formatter/counts') as typeof import('../handlers/scan-formatter/counts');
-  const { summarizeFinding, sortFindings } = require('../handlers/scan-formatter/findings') as typeof import('../handlers/scan-formatter/findings');
+  const { NO_LOOKUP, sortFindings } = require('../handlers/scan-formatter/findings') as typeof import('../handlers/scan-formatter/findings');
   const { formatScan } = require('../handlers/scan-formatter/render') as typeof import('../handlers/scan-formatter/render');
   const { skipReason } = require('../handlers/scan-formatter/decide') as typeof import('../handlers/scan-formatter/decide');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   const eventFile = args.event ?? path.join(FIXTURES, 'inspector2-scan.json');
-  const findingsFile = args.findings ?? (args.event ? undefined : path.join(FIXTURES, 'inspector2-list-findings.json'));
+  const findingsFile = args.findings ?? (args.event ? undefined : path.join(FIXTURES, 'inspector2-list-findings-packages.json'));
   const scan = parseScanEvent(readJson(eventFile, 'the event file'));
   const config = loadConfig({ ...args.env, TOPIC_ARN: `arn:aws:sns:${scan.region}:${scan.account}:preview` });
   const counts = fillCounts(scan.rawCounts);
@@ -124,12 +125,12 @@ async function main(): Promise<void> {
     process.stdout.write(`No mail would be sent: ${inFlags(skipped)}.\n`);
     return;
   }
-  let findings: ReturnType<typeof summarizeFinding>[] = [];
+  let lookup: import('../handlers/scan-formatter/findings').FindingsLookup = NO_LOOKUP;
   if (findingsFile && config.topFindings > 0) {
-    const raw = readJson(findingsFile, 'the findings file') as { findings?: object[] };
-    findings = sortFindings((raw.findings ?? []).map((f) => summarizeFinding(f as import('@aws-sdk/client-inspector2').Finding))).slice(0, config.topFindings);
+    // A saved answer without a nextToken is the whole listing: sorted and cut as the handler does.
+    const raw = readJson(findingsFile, 'the findings file') as { findings?: import('@aws-sdk/client-inspector2').Finding[]; nextToken?: string };
+    lookup = { status: 'ok', findings: sortFindings(raw.findings ?? []).slice(0, config.topFindings), ended: !raw.nextToken, pages: 1 };
   }
-  const lookup = findingsFile && config.topFindings > 0 ? { status: 'ok' as const, findings } : { status: 'off' as const, findings: [] };
   const notification = formatScan(scan, counts, lookup, config);
   if (args.json) {
     process.stdout.write(JSON.stringify(buildPublishInput(config.topicArn, notification), null, 2) + '\n');

@@ -2,7 +2,8 @@ import {
   FilterCriteria, ListFindingAggregationsCommand, ListFindingAggregationsCommandOutput, ListFindingsCommand,
 } from '@aws-sdk/client-inspector2';
 import { checkImage, parseImage, PolicyConfig } from '../../lib/policy/private/image-reference';
-import { FindingsLookup, FindingSummary, ListFindingsClient, lookUpFindings, MAX_PAGES } from '../scan-formatter/findings';
+import { FindingView, toFindingView } from '../shared/finding-view';
+import { ListFindingsClient, lookUpFindings, NO_LOOKUP } from '../scan-formatter/findings';
 import { ALERT_SEVERITIES } from './alert';
 
 /** Images of one alert looked up in Inspector at most (a pod has few containers; the rest are listed without). */
@@ -50,9 +51,9 @@ export interface ImageLink {
   /** Exploitable findings (exploitAvailable YES) by severity, worst first; `more` when there were over EXPLOITABLE_LIMIT. */
   readonly exploitable?: { readonly total: number; readonly more: boolean; readonly bySeverity: ReadonlyArray<{ readonly severity: string; readonly count: number }> };
   /** The worst active findings, worst first. */
-  readonly worst: readonly FindingSummary[];
+  readonly worst: readonly FindingView[];
   /** The worst exploitable findings, worst first. */
-  readonly worstExploitable: readonly FindingSummary[];
+  readonly worstExploitable: readonly FindingView[];
   /** The image policy's verdict, when a policy is configured. */
   readonly policy?: { readonly allowed: boolean; readonly rule?: string; readonly reason: string };
   /** The error name of a failed lookup. */
@@ -86,10 +87,13 @@ export function withCriteria(client: ListFindingsClient, extra: FilterCriteria):
   };
 }
 
+/** Aggregation pages read at most (the scan formatter's ListFindings reads up to its own MAX_PAGES). */
+const AGGREGATION_PAGES = 3;
+
 /** The image's row of Inspector's AWS_ECR_CONTAINER aggregation (by digest, else by tag), reading past empty pages. */
 async function aggregate(client: InspectorClient, ecr: EcrImage, signal: AbortSignal) {
   let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
+  for (let page = 0; page < AGGREGATION_PAGES; page++) {
     const out = await client.send(new ListFindingAggregationsCommand({
       aggregationType: 'AWS_ECR_CONTAINER',
       accountIds: [{ comparison: 'EQUALS', value: ecr.account }],
@@ -109,7 +113,7 @@ async function aggregate(client: InspectorClient, ecr: EcrImage, signal: AbortSi
   return undefined;
 }
 
-function exploitableSummary(findings: readonly FindingSummary[]): NonNullable<ImageLink['exploitable']> {
+function exploitableSummary(findings: readonly FindingView[]): NonNullable<ImageLink['exploitable']> {
   const bySeverity = ALERT_SEVERITIES
     .map((severity) => ({ severity, count: findings.filter((f) => f.severity === severity).length }))
     .filter((s) => s.count > 0);
@@ -148,10 +152,11 @@ export async function linkImage(client: InspectorClient, image: string, options:
   const query = { account: ecr.account, repositoryName: ecr.repositoryName, digest };
   const budgetMs = Math.max(MIN_LOOKUP_MS, options.budgetMs - (Date.now() - started));
   const [worst, exploitable] = await Promise.all([
-    options.topFindings > 0 ? lookUpFindings(client, query, { limit: options.topFindings, budgetMs }) : Promise.resolve<FindingsLookup>({ status: 'off', findings: [] }),
+    options.topFindings > 0 ? lookUpFindings(client, query, { limit: options.topFindings, budgetMs }) : Promise.resolve(NO_LOOKUP),
     lookUpFindings(withCriteria(client, { exploitAvailable: [{ comparison: 'EQUALS', value: 'YES' }] }), query, { limit: EXPLOITABLE_LIMIT, budgetMs }),
   ]);
-  const failed = [worst, exploitable].find((l) => l.status === 'failed');
+  // An incomplete listing (time or pages ran out) is reported like a failure part way: the lists may lack findings.
+  const failed = [worst, exploitable].find((l) => l.status === 'failed' || l.status === 'incomplete');
   const pinned = ecr.digest ? '' : ` (the tag ${ecr.tag ?? 'latest'} points to ${digest.slice(0, 19)}... now; the pod may have pulled an earlier image)`;
   return {
     ...base,
@@ -163,9 +168,9 @@ export async function linkImage(client: InspectorClient, image: string, options:
       ? `Inspector failed part way (${failed.error}): counts are complete, the lists may not be${pinned}.`
       : `Inspector findings of the image${pinned}.`,
     counts,
-    exploitable: exploitableSummary(exploitable.findings),
-    worst: worst.findings,
-    worstExploitable: exploitable.findings.slice(0, options.topFindings),
+    exploitable: exploitableSummary(exploitable.findings.map((f) => toFindingView(f))),
+    worst: worst.findings.map((f) => toFindingView(f)),
+    worstExploitable: exploitable.findings.slice(0, options.topFindings).map((f) => toFindingView(f)),
   };
 }
 

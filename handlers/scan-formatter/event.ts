@@ -53,6 +53,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * What an `Inspector2 Scan` event of another resource than an ECR image names, such as
+ * `EC2 instance i-087d63509b8c97098`; undefined for any other event (an ECR image scan, or not a
+ * scan event at all, which `parseScanEvent` then judges). Inspector sends scan events for EC2
+ * instances (`detail.instance-id`), Lambda functions (the function ARN in `resources`) and
+ * machine images (`detail.machine-image-id`), none with `repository-name` or `image-digest`.
+ */
+export function otherResourceScan(event: unknown): string | undefined {
+  if (!isRecord(event) || event.source !== 'aws.inspector2' || event['detail-type'] !== 'Inspector2 Scan') return undefined;
+  const detail = event.detail;
+  if (!isRecord(detail) || 'repository-name' in detail || 'image-digest' in detail) return undefined;
+  const name = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
+  const resource = Array.isArray(event.resources) ? name(event.resources[0]) : undefined;
+  if (name(detail['instance-id'])) return `EC2 instance ${name(detail['instance-id'])}`;
+  if (name(detail['machine-image-id'])) return `machine image ${name(detail['machine-image-id'])}`;
+  if (resource && /^arn:[^:]+:lambda:/.test(resource)) return `Lambda function ${resource}`;
+  return `resource ${resource ?? 'not named'}`;
+}
+
 /** Validates an EventBridge event as an `Inspector2 Scan` event; throws {@link InvalidScanEventError} naming the first bad field. */
 export function parseScanEvent(event: unknown): ScanEvent {
   if (!isRecord(event)) throw new InvalidScanEventError('event', `${show(event)}; expected an EventBridge event object`);

@@ -2,39 +2,35 @@ import type { Finding, ListFindingsCommandInput, ListFindingsCommandOutput } fro
 import { ListFindingsCommand } from '@aws-sdk/client-inspector2';
 import { severityRank } from './severity';
 
-/** Most ListFindings pages read for one mail. */
-export const MAX_PAGES = 3;
-
-/** One vulnerable package of a finding. */
-export interface FindingPackage {
-  readonly name: string;
-  readonly installed: string;
-  /** Version with the fix; undefined when there is none yet. */
-  readonly fixed?: string;
-}
-
-/** A finding as the mail lists it. */
-export interface FindingSummary {
-  readonly severity: string;
-  /** CVE or other vulnerability id; the finding title when there is none. */
-  readonly id: string;
-  readonly packages: readonly FindingPackage[];
-  /** Inspector score, when present. */
-  readonly score?: number;
-  readonly title?: string;
-}
+/**
+ * Most ListFindings pages read for one mail. ListFindings can answer empty pages with a
+ * `nextToken` while more findings exist, so the lookup reads on within its time budget; this cap
+ * only bounds a listing that never ends.
+ */
+export const MAX_PAGES = 10;
 
 /** What the findings lookup found. */
 export interface FindingsLookup {
-  /** `ok`; `failed` (Inspector failed or throttled after the SDK's retries); `off` (TOP_FINDINGS 0 or no lookup). */
-  readonly status: 'ok' | 'failed' | 'off';
-  /** The worst findings, worst first (possibly some, when a later page failed). */
-  readonly findings: readonly FindingSummary[];
-  /** Error name when the lookup failed, such as `ThrottlingException`. */
+  /**
+   * `ok`: the findings asked for, or the whole listing; `incomplete`: pages were left unread when
+   * the time budget or the page cap ran out; `failed`: Inspector failed or throttled after the
+   * SDK's retries, or gave no first answer within the budget; `off`: TOP_FINDINGS 0 or no lookup.
+   */
+  readonly status: 'ok' | 'incomplete' | 'failed' | 'off';
+  /** The worst findings, worst first (possibly some, when a later page failed or was not read). */
+  readonly findings: readonly Finding[];
+  /** The listing ended (no `nextToken` left): the image has no active finding beyond `findings`. */
+  readonly ended: boolean;
+  /** ListFindings pages read. */
+  readonly pages: number;
+  /** Error name when the lookup failed or stopped early, such as `ThrottlingException` or `Timeout`. */
   readonly error?: string;
-  /** Error message when the lookup failed, for the log. */
+  /** Error message, for the log. */
   readonly errorMessage?: string;
 }
+
+/** No lookup made (TOP_FINDINGS 0, or no finding counted). */
+export const NO_LOOKUP: FindingsLookup = { status: 'off', findings: [], ended: false, pages: 0 };
 
 /** Which image to look up. */
 export interface FindingsQuery {
@@ -48,7 +44,7 @@ export interface ListFindingsClient {
   send(command: ListFindingsCommand, options?: { abortSignal?: AbortSignal }): Promise<ListFindingsCommandOutput>;
 }
 
-/** Options of {@link lookUpFindings}. */
+/** Options of `lookUpFindings`. */
 export interface LookupOptions {
   /** How many findings to list (1 to 100). */
   readonly limit: number;
@@ -58,7 +54,10 @@ export interface LookupOptions {
   readonly maxPages?: number;
 }
 
-/** The ListFindings request for the active findings of one image, worst first. */
+/**
+ * The ListFindings request for the active findings of one image, highest Inspector score first.
+ * `sortCriteria` takes one field: ties are broken by severity in `sortFindings`.
+ */
 export function listFindingsInput(query: FindingsQuery, maxResults: number, nextToken?: string): ListFindingsCommandInput {
   return {
     filterCriteria: {
@@ -67,64 +66,73 @@ export function listFindingsInput(query: FindingsQuery, maxResults: number, next
       ecrImageHash: [{ comparison: 'EQUALS', value: query.digest }],
       findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
     },
-    sortCriteria: { field: 'SEVERITY', sortOrder: 'DESC' },
+    sortCriteria: { field: 'INSPECTOR_SCORE', sortOrder: 'DESC' },
     maxResults,
     ...(nextToken ? { nextToken } : {}),
   };
 }
 
-/** Reduces an Inspector finding to what the mail shows. */
-export function summarizeFinding(f: Finding): FindingSummary {
-  const details = f.packageVulnerabilityDetails;
-  const packages = (details?.vulnerablePackages ?? []).map((p) => ({
-    name: p.name ?? 'unknown package',
-    installed: [p.epoch ? `${p.epoch}:` : '', p.version ?? '?', p.release ? `-${p.release}` : ''].join(''),
-    fixed: p.fixedInVersion && p.fixedInVersion !== 'NotAvailable' ? p.fixedInVersion : undefined,
-  }));
-  return {
-    severity: f.severity ?? 'UNTRIAGED',
-    id: details?.vulnerabilityId ?? f.title ?? f.findingArn?.split('/').pop() ?? 'unknown',
-    packages,
-    score: typeof f.inspectorScore === 'number' ? f.inspectorScore : undefined,
-    title: f.title,
-  };
+// The lowest score of each severity's CVSS band, for findings without an Inspector score.
+const BAND_FLOOR: Record<string, number> = { CRITICAL: 9, HIGH: 7, MEDIUM: 4, LOW: 0.1 };
+
+/** The score a finding is ranked by: its Inspector score, else the bottom of its severity's band. */
+export function rankingScore(f: Finding): number {
+  return typeof f.inspectorScore === 'number' && Number.isFinite(f.inspectorScore) ? f.inspectorScore : BAND_FLOOR[f.severity ?? ''] ?? 0;
 }
 
-/** Worst first: by severity, then by score, keeping Inspector's order otherwise. */
-export function sortFindings(findings: readonly FindingSummary[]): FindingSummary[] {
+/** Worst first: by Inspector score, then by severity, keeping Inspector's order otherwise. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
   return findings
     .map((f, i) => ({ f, i }))
-    .sort((a, b) => severityRank(a.f.severity) - severityRank(b.f.severity) || (b.f.score ?? -1) - (a.f.score ?? -1) || a.i - b.i)
+    .sort((a, b) => rankingScore(b.f) - rankingScore(a.f) || severityRank(a.f.severity) - severityRank(b.f.severity) || a.i - b.i)
     .map(({ f }) => f);
 }
 
 /**
- * Lists the worst active findings of an image with Inspector2 ListFindings: sorted by severity,
- * at most {@link MAX_PAGES} pages, within a time budget. Never throws: a failure (after the SDK's
- * own retries) comes back as `status: 'failed'` with the error name, so the mail still goes out.
+ * Lists the worst active findings of an image with Inspector2 ListFindings, highest score first,
+ * within a time budget. Pages on while Inspector answers with a `nextToken` (pages can be empty
+ * while more findings exist) until it has `limit` findings, the listing ends, or the budget or
+ * `MAX_PAGES` runs out (`incomplete`). Never throws: a failure (after the SDK's own retries) comes
+ * back as `failed` with the error name, so the mail still goes out.
  */
 export async function lookUpFindings(client: ListFindingsClient, query: FindingsQuery, options: LookupOptions): Promise<FindingsLookup> {
-  const found: FindingSummary[] = [];
+  const found: Finding[] = [];
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), options.budgetMs);
   timer.unref?.();
   // Also race the timer, in case a request ignores the abort signal.
   const timedOut = new Promise<never>((_resolve, reject) => abort.signal.addEventListener('abort', () => reject(new Error('timeout'))));
   timedOut.catch(() => undefined);
+  const result = (status: FindingsLookup['status'], ended: boolean, pages: number, error?: string, errorMessage?: string): FindingsLookup => ({
+    status,
+    findings: sortFindings(found).slice(0, options.limit),
+    ended,
+    pages,
+    ...(error ? { error, errorMessage } : {}),
+  });
+  let pages = 0;
   try {
     let nextToken: string | undefined;
-    for (let page = 0; page < (options.maxPages ?? MAX_PAGES); page++) {
+    const maxPages = options.maxPages ?? MAX_PAGES;
+    do {
       const input = listFindingsInput(query, Math.min(options.limit - found.length, 100), nextToken);
       const out = await Promise.race([client.send(new ListFindingsCommand(input), { abortSignal: abort.signal }), timedOut]);
-      found.push(...(out.findings ?? []).map(summarizeFinding));
-      nextToken = out.nextToken;
-      if (!nextToken || found.length >= options.limit) break;
-    }
-    return { status: 'ok', findings: sortFindings(found).slice(0, options.limit) };
+      pages++;
+      const page: unknown = out?.findings ?? [];
+      if (!Array.isArray(page)) throw Object.assign(new Error(`ListFindings answered findings that are not a list: ${typeof page}`), { name: 'InvalidResponse' });
+      found.push(...page.filter((f): f is Finding => typeof f === 'object' && f !== null && !Array.isArray(f)));
+      nextToken = typeof out?.nextToken === 'string' && out.nextToken !== '' ? out.nextToken : undefined;
+    } while (nextToken && found.length < options.limit && pages < maxPages);
+    if (!nextToken) return result('ok', true, pages);
+    if (found.length >= options.limit) return result('ok', false, pages);
+    return result('incomplete', false, pages, 'PageLimit', `the listing went on after ${pages} pages`);
   } catch (err) {
-    const name = abort.signal.aborted ? 'Timeout' : err instanceof Error ? err.name : 'Error';
-    const message = abort.signal.aborted ? `no answer within ${options.budgetMs} ms` : err instanceof Error ? err.message : String(err);
-    return { status: 'failed', findings: sortFindings(found).slice(0, options.limit), error: name, errorMessage: message };
+    if (abort.signal.aborted) {
+      const message = `no answer within ${options.budgetMs} ms`;
+      // Pages came back, then the budget ran out: the listing is incomplete rather than failed.
+      return pages > 0 ? result('incomplete', false, pages, 'Timeout', message) : result('failed', false, pages, 'Timeout', message);
+    }
+    return result('failed', false, pages, err instanceof Error ? err.name : 'Error', err instanceof Error ? err.message : String(err));
   } finally {
     clearTimeout(timer);
   }

@@ -8,15 +8,15 @@ import { buildPublishInput } from '../shared/notification';
 import { loadConfig, ScanFormatterConfig } from './config';
 import { fillCounts } from './counts';
 import { skipReason } from './decide';
-import { parseScanEvent } from './event';
-import { FindingsLookup, ListFindingsClient, lookUpFindings } from './findings';
+import { otherResourceScan, parseScanEvent } from './event';
+import { FindingsLookup, ListFindingsClient, lookUpFindings, NO_LOOKUP } from './findings';
 import { formatScan } from './render';
 import {
   DEDUP_CALL_BUDGET_MS, findingsBudgetFor, INSPECTOR_MAX_ATTEMPTS, loadTimeouts, PUBLISH_MAX_ATTEMPTS, Timeouts,
 } from './timeouts';
 
 export { loadConfig, ConfigurationError } from './config';
-export { parseScanEvent, InvalidScanEventError } from './event';
+export { parseScanEvent, otherResourceScan, InvalidScanEventError } from './event';
 export { fillCounts, worstSeverity } from './counts';
 export { formatScan } from './render';
 export { skipReason } from './decide';
@@ -77,9 +77,10 @@ export interface ScanFormatterResult {
 }
 
 /**
- * Handles one `Inspector2 Scan` event: validates it, decides whether to notify, claims the event id
- * in the dedup table (a second delivery stops here), looks up the worst findings, renders and
- * publishes one SNS message. Throws on a bad configuration, a bad event and a failed publish (so
+ * Handles one `Inspector2 Scan` event: skips scans of other resources than ECR images (EC2
+ * instances, Lambda functions, machine images) with a log line, validates it, decides whether to
+ * notify, claims the event id in the dedup table (a second delivery stops here), looks up the
+ * worst findings, renders and publishes one SNS message. Throws on a bad configuration, a bad event and a failed publish (so
  * Lambda retries and the dead-letter queue keeps the event; the event id is released first, so the
  * retry publishes); an Inspector failure only adds a line to the mail.
  *
@@ -92,6 +93,12 @@ export interface ScanFormatterResult {
  */
 export async function processScanEvent(event: unknown, config: ScanFormatterConfig, deps: ScanFormatterDeps): Promise<ScanFormatterResult> {
   let log = deps.logger;
+  const other = otherResourceScan(event);
+  if (other) {
+    // The rule matches ECR image scans only; this guards against a rule or forwarder without the filter.
+    log.info('Not notifying: not an ECR image scan', { resource: other, eventId: (event as { id?: unknown }).id });
+    return { published: false, skipped: `not an ECR image scan: ${other}` };
+  }
   const scan = parseScanEvent(event);
   log = log.child({ eventId: scan.id, repository: scan.repositoryName, digest: scan.digest });
   const counts = fillCounts(scan.rawCounts);
@@ -107,12 +114,14 @@ export async function processScanEvent(event: unknown, config: ScanFormatterConf
 
   const timeouts = deps.timeouts ?? TIMEOUTS;
   const notify = async (): Promise<ScanFormatterResult> => {
-    let lookup: FindingsLookup = { status: 'off', findings: [] };
+    let lookup: FindingsLookup = NO_LOOKUP;
     if (config.topFindings > 0 && counts.total > 0) {
       const budgetMs = findingsBudgetFor(timeouts, deps.remainingTimeMs?.(), deps.dedup !== undefined);
       lookup = await lookUpFindings(deps.inspector, scan, { limit: config.topFindings, budgetMs });
       if (lookup.status === 'failed') {
         log.warn('Could not list the findings; the mail goes out without them', { errorName: lookup.error, errorMessage: lookup.errorMessage, listed: lookup.findings.length });
+      } else if (lookup.status === 'incomplete') {
+        log.warn('The findings listing did not end in time; the mail says the list is incomplete', { errorName: lookup.error, errorMessage: lookup.errorMessage, listed: lookup.findings.length, pages: lookup.pages });
       }
     }
 

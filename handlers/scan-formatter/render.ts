@@ -1,19 +1,18 @@
-import Mustache from 'mustache';
 import chatEn from '../../templates/scan.chat.en.mustache';
 import chatJa from '../../templates/scan.chat.ja.mustache';
 import bodyEn from '../../templates/scan.en.mustache';
 import bodyJa from '../../templates/scan.ja.mustache';
 import subjectTemplate from '../../templates/scan.subject.mustache';
+import { findingPartials } from '../shared/finding-templates';
+import { FindingView, findingPayload } from '../shared/finding-view';
 import { MAX_SUBJECT_LENGTH, Notification, safeSubject } from '../shared/notification';
+import { renderSafeText, renderText } from '../shared/render';
+import { urgencyOf } from '../shared/urgency';
 import type { Locale } from './config';
-import { SeverityCounts, worstSeverity, WorstSeverity } from './counts';
+import type { SeverityCounts } from './counts';
 import type { ScanEvent } from './event';
-import type { FindingsLookup, FindingSummary } from './findings';
-
-/** Tags listed by name; the rest are counted ("and 3 more"). */
-export const MAX_TAGS_SHOWN = 10;
-/** Findings the chat message lists (a chat message should stay short). */
-export const MAX_CHAT_FINDINGS = 3;
+import type { FindingsLookup } from './findings';
+import { findingViews, ScanView, scanView } from './view';
 
 const BODY: Record<Locale, string> = { en: bodyEn, ja: bodyJa };
 const CHAT: Record<Locale, string> = { en: chatEn, ja: chatJa };
@@ -27,92 +26,6 @@ export interface FormatOptions {
   readonly bodyTemplate?: string;
 }
 
-/** A finding as the templates see it. */
-export interface FindingView {
-  readonly severity: string;
-  readonly id: string;
-  /** First vulnerable package. */
-  readonly package: string;
-  readonly installed: string;
-  /** Fixed version; empty when there is no fix yet. */
-  readonly fixed: string;
-  /** Inspector score as text; empty when absent. */
-  readonly score: string;
-  /** Vulnerable packages beyond the first; 0 when none. */
-  readonly morePackages: number;
-}
-
-/**
- * Everything the templates can use. Custom templates (TEMPLATE_SUBJECT, TEMPLATE_BODY) get the
- * same view; the README lists its fields.
- */
-export interface ScanView {
-  readonly eventId: string;
-  readonly account: string;
-  readonly region: string;
-  readonly repositoryName: string;
-  readonly repositoryArn: string;
-  readonly digest: string;
-  /** `sha256:` and the first 12 digits. */
-  readonly shortDigest: string;
-  /** `repository:first-tag`, or `repository@short-digest` when untagged. */
-  readonly image: string;
-  /** {@link image}, shortened to fit the subject. */
-  readonly subjectImage: string;
-  readonly untagged: boolean;
-  /** The first {@link MAX_TAGS_SHOWN} tags, comma-separated. */
-  readonly tagList: string;
-  /** Tags beyond those listed; 0 when none. */
-  readonly moreTags: number;
-  readonly scanStatus: string;
-  readonly time: string;
-  /** Worst severity by the counts (`LOW` stands for LOW or below). */
-  readonly severity: WorstSeverity;
-  readonly counts: SeverityCounts;
-  /** Whether the figure below MEDIUM is known (the event had a TOTAL). */
-  readonly belowMediumKnown: boolean;
-  /** TOTAL was computed as the sum: the event had none. */
-  readonly totalComputed: boolean;
-  readonly noFindings: boolean;
-  /** Findings exist, all of them below MEDIUM. */
-  readonly onlyBelowMedium: boolean;
-  readonly findings: readonly FindingView[];
-  readonly chatFindings: readonly FindingView[];
-  readonly findingsCount: number;
-  readonly findingsListed: boolean;
-  /** Findings counted but not listed; 0 when none. */
-  readonly moreFindings: number;
-  readonly findingsFailed: boolean;
-  /** The lookup error name, such as `ThrottlingException`. */
-  readonly findingsError: string;
-  /** The lookup worked but Inspector lists no active finding while the counts say there are some. */
-  readonly findingsNone: boolean;
-  readonly links: { readonly inspector: string; readonly ecr: string };
-}
-
-/** The AWS console address of a partition and region. */
-export function consoleHost(partition: string, region: string): string {
-  if (partition === 'aws-cn') return `https://${region}.console.amazonaws.cn`;
-  if (partition === 'aws-us-gov') return 'https://console.amazonaws-us-gov.com';
-  return `https://${region}.console.aws.amazon.com`;
-}
-
-/** Console links to the image's findings in Inspector and to the image in ECR. */
-export function consoleLinks(scan: ScanEvent): { inspector: string; ecr: string } {
-  const host = consoleHost(scan.partition, scan.region);
-  const region = encodeURIComponent(scan.region);
-  return {
-    inspector: `${host}/inspector/v2/home?region=${region}#/findings/container-image/${encodeURIComponent(`${scan.repositoryArn}/${scan.digest}`)}`,
-    ecr: `${host}/ecr/repositories/private/${scan.account}/${scan.repositoryName}/_/image/${scan.digest}/details?region=${region}`,
-  };
-}
-
-/** `sha256:abcdef123456`: the algorithm and the first 12 digits. */
-export function shortDigest(digest: string): string {
-  const [algorithm, hex] = digest.split(':');
-  return `${algorithm}:${hex.slice(0, 12)}`;
-}
-
 /**
  * `repository:tag` (or `repository@digest`) in at most `max` characters. The tag stays readable;
  * the repository loses its beginning first, since its end is the most specific part.
@@ -123,64 +36,6 @@ export function shortenImage(repository: string, ref: string, max: number): stri
   const r = ref.length <= refMax ? ref : `${ref.slice(0, refMax - 3)}...`;
   const repoMax = Math.max(max - r.length, 4);
   return (repository.length <= repoMax ? repository : `...${repository.slice(-(repoMax - 3))}`) + r;
-}
-
-function findingView(f: FindingSummary): FindingView {
-  const first = f.packages[0];
-  return {
-    severity: f.severity,
-    id: f.id,
-    package: first?.name ?? f.title ?? 'unknown package',
-    installed: first?.installed ?? '?',
-    fixed: first?.fixed ?? '',
-    score: f.score !== undefined ? String(f.score) : '',
-    morePackages: Math.max(f.packages.length - 1, 0),
-  };
-}
-
-/** The template view of a scan. Pure. */
-export function scanView(scan: ScanEvent, counts: SeverityCounts, lookup: FindingsLookup): ScanView {
-  const ref = scan.tags.length > 0 ? `:${scan.tags[0]}` : `@${shortDigest(scan.digest)}`;
-  const findings = lookup.findings.map(findingView);
-  const severity = worstSeverity(counts);
-  const listed = lookup.status !== 'off' && findings.length > 0;
-  const belowMediumKnown = counts.totalReported || counts.belowMedium > 0;
-  return {
-    eventId: scan.id ?? 'unknown',
-    account: scan.account,
-    region: scan.region,
-    repositoryName: scan.repositoryName,
-    repositoryArn: scan.repositoryArn,
-    digest: scan.digest,
-    shortDigest: shortDigest(scan.digest),
-    image: scan.repositoryName + ref,
-    subjectImage: scan.repositoryName + ref,
-    untagged: scan.tags.length === 0,
-    tagList: scan.tags.slice(0, MAX_TAGS_SHOWN).join(', '),
-    moreTags: Math.max(scan.tags.length - MAX_TAGS_SHOWN, 0),
-    scanStatus: scan.scanStatus,
-    time: scan.time ?? 'not reported',
-    severity,
-    counts,
-    belowMediumKnown,
-    totalComputed: !counts.totalReported,
-    noFindings: severity === 'NONE',
-    onlyBelowMedium: severity === 'LOW',
-    findings,
-    chatFindings: findings.slice(0, MAX_CHAT_FINDINGS),
-    findingsCount: findings.length,
-    findingsListed: listed,
-    moreFindings: listed ? Math.max(counts.total - findings.length, 0) : 0,
-    findingsFailed: lookup.status === 'failed',
-    findingsError: lookup.error ?? '',
-    findingsNone: lookup.status === 'ok' && findings.length === 0 && counts.total > 0,
-    links: consoleLinks(scan),
-  };
-}
-
-/** Renders a mustache template as plain text: no HTML escaping (the mail is not HTML). */
-export function renderText(template: string, view: object): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => String(value) });
 }
 
 function tidy(text: string): string {
@@ -200,7 +55,7 @@ export function renderSubject(template: string, view: ScanView): string {
 }
 
 /** The structured payload SQS, Lambda and e-mail-json subscribers get. */
-export function scanData(scan: ScanEvent, view: ScanView, lookup: FindingsLookup): Record<string, unknown> {
+export function scanData(scan: ScanEvent, view: ScanView, lookup: FindingsLookup, findings: readonly FindingView[]): Record<string, unknown> {
   return {
     kind: 'scan',
     eventId: view.eventId,
@@ -221,8 +76,9 @@ export function scanData(scan: ScanEvent, view: ScanView, lookup: FindingsLookup
       TOTAL: view.counts.total,
     },
     findingsStatus: lookup.status,
+    findingsComplete: lookup.ended,
     ...(lookup.error ? { findingsError: lookup.error } : {}),
-    findings: lookup.findings,
+    findings: findings.map(findingPayload),
     links: view.links,
   };
 }
@@ -232,14 +88,19 @@ export function scanData(scan: ScanEvent, view: ScanView, lookup: FindingsLookup
  * attributes. Pure: no AWS call, no clock, no environment.
  */
 export function formatScan(scan: ScanEvent, counts: SeverityCounts, lookup: FindingsLookup, options: FormatOptions): Notification {
-  const view = scanView(scan, counts, lookup);
+  const findings = findingViews(scan, lookup);
+  const view = scanView(scan, counts, lookup, findings);
+  const partials = findingPartials(options.locale);
   const subject = renderSubject(options.subjectTemplate ?? subjectTemplate, view);
+  // Without findings the image has nothing to exploit or fix; otherwise only an ended listing is all there is.
+  const urgency = counts.total === 0 ? urgencyOf([], true) : urgencyOf(findings, lookup.ended);
   return {
     subject,
-    text: tidy(renderText(options.bodyTemplate ?? BODY[options.locale], view)),
+    // Package names, versions and file paths come from the image: one line each, so none can forge a line of its own.
+    text: tidy(renderSafeText(options.bodyTemplate ?? BODY[options.locale], view, partials)),
     chatTitle: subject,
-    chatDescription: tidy(renderText(CHAT[options.locale], view)),
-    data: scanData(scan, view, lookup),
-    attributes: { kind: 'scan', severity: view.severity, repository: scan.repositoryName, account: scan.account },
+    chatDescription: tidy(renderSafeText(CHAT[options.locale], view, partials)),
+    data: scanData(scan, view, lookup, findings),
+    attributes: { kind: 'scan', severity: view.severity, repository: scan.repositoryName, account: scan.account, ...urgency },
   };
 }

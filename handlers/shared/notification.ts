@@ -48,6 +48,12 @@ export interface NotificationAttributes {
   readonly repository: string;
   /** Account the event comes from. */
   readonly account: string;
+  /** `YES`, `NO` or `UNKNOWN`: whether a finding has a known exploit (see `urgencyOf`); left out when not set. */
+  readonly exploitable?: string;
+  /** `YES`, `PARTIAL`, `NO` or `UNKNOWN`: whether the findings have a fix (see `urgencyOf`); left out when not set. */
+  readonly fixable?: string;
+  /** Highest EPSS score (0 to 1), a Number attribute; left out when not set. */
+  readonly epss?: number;
 }
 
 // C0 and C1 control characters except tab and newline, and DEL.
@@ -92,6 +98,25 @@ const MAX_ATTRIBUTE_LENGTH = 256;
 function attribute(value: string): MessageAttributeValue {
   const clean = stripControl(value).replace(/[\t\n]/g, ' ').trim().slice(0, MAX_ATTRIBUTE_LENGTH);
   return { DataType: 'String', StringValue: clean || 'unknown' };
+}
+
+/**
+ * The message attributes of a notification: at most 8 of the 10 a raw-delivery SQS subscription
+ * accepts (`actor` for tamper alerts, `exploitable`, `fixable` and `epss` for scan mails). A
+ * Number attribute (`epss`) lets filter policies match numeric ranges.
+ */
+export function messageAttributes(a: NotificationAttributes): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {
+    kind: attribute(a.kind),
+    severity: attribute(a.severity),
+    repository: attribute(a.repository),
+    account: attribute(a.account),
+  };
+  if (a.actor !== undefined) out.actor = attribute(a.actor);
+  if (a.exploitable !== undefined) out.exploitable = attribute(a.exploitable);
+  if (a.fixable !== undefined) out.fixable = attribute(a.fixable);
+  if (a.epss !== undefined && Number.isFinite(a.epss)) out.epss = { DataType: 'Number', StringValue: String(a.epss) };
+  return out;
 }
 
 /** The size of `text` once JSON-escaped as a string value, as the envelope carries it. */
@@ -153,18 +178,11 @@ export function buildPublishInput(topicArn: string, n: Notification): PublishCom
     chat = truncate(chat, 0);
     message = envelope(n, text, chat, data);
   }
-  const attributes: Record<string, MessageAttributeValue> = {
-    kind: attribute(n.attributes.kind),
-    severity: attribute(n.attributes.severity),
-    repository: attribute(n.attributes.repository),
-    account: attribute(n.attributes.account),
-  };
-  if (n.attributes.actor !== undefined) attributes.actor = attribute(n.attributes.actor);
   return {
     TopicArn: topicArn,
     Subject: safeSubject(n.subject),
     Message: message,
     MessageStructure: 'json',
-    MessageAttributes: attributes,
+    MessageAttributes: messageAttributes(n.attributes),
   };
 }

@@ -1,19 +1,22 @@
 import Mustache from 'mustache';
 import { escapeMarkdown, oneLine } from './markdown';
 
-/** Renders a mustache template as plain text: no HTML escaping, since mails are plain text. */
-export function renderText(template: string, view: unknown): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => String(value) });
+/**
+ * Renders a mustache template as plain text: no HTML escaping, since mails are plain text.
+ * `partials` are the templates `{{> name}}` includes, such as those of `findingPartials`.
+ */
+export function renderText(template: string, view: unknown, partials: Record<string, string> = {}): string {
+  return Mustache.render(template, view, partials, { escape: (value: unknown) => String(value) });
 }
 
 /**
  * Renders a plain-text mail from untrusted values: every `{{value}}` is put on one line (see
  * `oneLine`), so no value can start a line or a section of its own. Trusted blocks that span lines
  * (built by the handler, such as pretty-printed JSON, whose strings JSON already escapes) use
- * triple mustaches `{{{block}}}`.
+ * triple mustaches `{{{block}}}`. `partials` as for `renderText`.
  */
-export function renderSafeText(template: string, view: unknown): string {
-  return Mustache.render(template, view, {}, { escape: oneLine });
+export function renderSafeText(template: string, view: unknown, partials: Record<string, string> = {}): string {
+  return Mustache.render(template, view, partials, { escape: oneLine });
 }
 
 /**

@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ECR_SCAN_EVENT_PATTERN } from '../private/scan-event-pattern';
 import { ACCOUNT_ID, validateValue } from './private/deployment-values';
 
 /** Properties of a `ScanEventForwarder`. */
@@ -38,14 +39,18 @@ export interface ScanEventForwarderProps {
 }
 
 /**
- * Runs in a member account: sends the account's `Inspector2 Scan` events (which stay in the
- * account and region where the image lives) to the hub account's event bus, where the hub's
+ * Runs in a member account: sends the account's `Inspector2 Scan` events of ECR images (which
+ * stay in the account and region where the image lives) to the hub account's event bus, where the hub's
  * notifier formats them. Events keep their `account` field, so the notifications' `account`
  * attribute names the member account. The construct creates no asset and no function.
  */
 export class ScanEventForwarder extends Construct {
-  /** The events a forwarder sends: the Amazon Inspector scan results of its account. */
-  public static readonly EVENT_PATTERN: events.EventPattern = { source: ['aws.inspector2'], detailType: ['Inspector2 Scan'] };
+  /**
+   * The events a forwarder sends: the Amazon Inspector scan results of the account's ECR images
+   * (events with `detail.repository-name`); scans of EC2 instances, Lambda functions and machine
+   * images stay in the account.
+   */
+  public static readonly EVENT_PATTERN: events.EventPattern = ECR_SCAN_EVENT_PATTERN;
 
   /**
    * The default event bus of the hub account, in this stack's region unless `region` is given.

@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ECR_SCAN_EVENT_PATTERN } from '../private/scan-event-pattern';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from './private/environment-size';
 import { createNotificationPipeline, deadLettersMetric, pipelineErrorsMetric, validateDedupTtl, validatePipelineOptions } from './notification-pipeline';
 import { INotificationPipeline } from './notification-pipeline-options';
@@ -20,11 +21,13 @@ import { createNotificationTopic } from './private/notification-topic';
 import { DEFAULT_DEDUP_TTL, DEFAULT_RESERVED_CONCURRENCY, DEFAULT_TOP_FINDINGS, TOKEN_LENGTH_LEAST, TOKEN_LENGTH_MOST, validateProps } from './private/scan-notifier-validation';
 
 /**
- * Turns every Amazon Inspector `Inspector2 Scan` event (an enhanced scan of an ECR image has
- * completed) into one clean notification on an SNS topic: an ASCII subject naming the
+ * Turns every Amazon Inspector `Inspector2 Scan` event of an ECR image (an enhanced scan of the
+ * image has completed) into one clean notification on an SNS topic: an ASCII subject naming the
  * repository, the tag and the worst counts, and a plain-text body with every severity count,
- * the worst findings and console links. Message attributes (`severity`, `repository`,
- * `account`, `kind`) let subscribers filter.
+ * the worst findings (every vulnerable package, EPSS, exploit and fix availability) and console
+ * links. Message attributes (`severity`, `repository`, `account`, `kind`, `exploitable`,
+ * `fixable`, `epss`) let subscribers filter. Scan events of EC2 instances, Lambda functions and
+ * machine images (no `detail.repository-name`) do not match the rule.
  *
  * One EventBridge rule on the default bus feeds a formatter function; the repository filter
  * is applied by the function, so one notifier serves any number of repositories. A
@@ -40,7 +43,7 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
   /** The function that formats and publishes the notifications. */
   public readonly handler: lambda.IFunction;
 
-  /** The rule that sends `Inspector2 Scan` events of the default bus to the function. */
+  /** The rule that sends the `Inspector2 Scan` events of ECR images on the default bus to the function. */
   public readonly rule: events.Rule;
 
   /**
@@ -95,7 +98,7 @@ export class ScanNotifier extends Construct implements INotificationPipeline {
       description: 'Formats Amazon Inspector scan events into notifications',
       roleDescription: 'Formats Amazon Inspector scan events and publishes them to the notification topic.',
       ruleDescription: 'Amazon Inspector scan results to the scan notifier',
-      eventPattern: { source: ['aws.inspector2'], detailType: ['Inspector2 Scan'] },
+      eventPattern: ECR_SCAN_EVENT_PATTERN,
       topic: this.topic,
       topicKey: props.topic ? props.topic.masterKey : props.topicEncryptionKey,
       environment,

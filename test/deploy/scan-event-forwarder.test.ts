@@ -120,6 +120,15 @@ describe('cross-account: an event of a member account reaches the hub notifier',
     expect(matchesEventPattern(notifierPattern, memberEvent)).toBe(true);
   });
 
+  test('neither rule matches the scan events of EC2 instances, Lambda functions or machine images (AWS documentation samples)', () => {
+    const scans = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'inspector2-scan-other-resources.json'), 'utf8'));
+    for (const pattern of [forwarderPattern, notifierPattern]) {
+      for (const kind of ['ec2', 'lambda', 'machineImage']) expect(matchesEventPattern(pattern, scans[kind])).toBe(false);
+      expect(matchesEventPattern(pattern, scans.ecr)).toBe(true);
+    }
+    expect(forwarderPattern).toEqual(notifierPattern);
+  });
+
   test('neither rule matches other Inspector events', () => {
     const finding = { ...memberEvent, 'detail-type': 'Inspector2 Finding' };
     const ecrScan = { ...memberEvent, 'source': 'aws.ecr', 'detail-type': 'ECR Image Scan' };

@@ -27,7 +27,7 @@ describe('ScanGuardHubStack', () => {
     const t = plain.template;
     const fnId = plain.stack.getLogicalId(plain.stack.notifier.handler.node.defaultChild as any);
     expect(t.toJSON().Resources[fnId].Type).toBe('AWS::Lambda::Function');
-    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] } });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], 'detail': { 'repository-name': [{ prefix: 'arn:' }] } } });
     t.resourceCountIs('AWS::SNS::Topic', 1);
     t.resourceCountIs('AWS::SQS::Queue', 2); // the notifier's and the tamper alerts' dead-letter queues
     t.resourceCountIs('AWS::CloudWatch::Alarm', 4);

@@ -44,8 +44,8 @@ describe('ScanNotifier defaults', () => {
   const [logGroupId, logGroup] = only(template, 'AWS::Logs::LogGroup');
   const [tableId, table] = only(template, 'AWS::DynamoDB::Table');
 
-  test('one rule takes every Inspector2 Scan event of the default bus, with no repository in its pattern', () => {
-    expect(rule.Properties.EventPattern).toEqual({ 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] });
+  test('one rule takes the Inspector2 Scan events of ECR images on the default bus (those with a repository-name), with no repository in its pattern', () => {
+    expect(rule.Properties.EventPattern).toEqual({ 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], 'detail': { 'repository-name': [{ prefix: 'arn:' }] } });
     expect(rule.Properties.EventBusName).toBeUndefined();
     expect(rule.Properties.Targets).toHaveLength(1);
     expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });

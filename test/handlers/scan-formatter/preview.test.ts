@@ -20,8 +20,22 @@ test('without arguments it prints the subject, the attributes and the body of th
   const { code, stdout } = await preview([]);
   expect(code).toBe(0);
   expect(stdout).toMatch(/^Subject: \[Inspector\] CRITICAL 7 HIGH 61 MEDIUM 62 - amazon\/amazon-ecs-sample:latest\n/);
-  expect(stdout).toContain('Attributes: kind=scan severity=CRITICAL repository=amazon/amazon-ecs-sample account=123456789012\n');
-  expect(stdout).toContain('Worst 5 findings\n  - CRITICAL CVE-2023-38545 (score 9.8)\n');
+  expect(stdout).toContain('Attributes: kind=scan severity=CRITICAL repository=amazon/amazon-ecs-sample account=123456789012 exploitable=YES fixable=YES epss=0.94418\n');
+  // The real-shaped sample: every package with its own versions and file path, EPSS, exploit and fix availability.
+  expect(stdout).toContain([
+    'Worst 4 findings',
+    '  - CRITICAL CVE-2023-45853',
+    '    Inspector score 9.8, EPSS 0%, exploit available: NO, fix available: NO',
+    '    zlib1g 1:1.2.13.dfsg-1, fixed in: no fix yet',
+  ].join('\n'));
+  expect(stdout).toContain([
+    '  - HIGH CVE-2023-44487',
+    '    Inspector score 7.5, EPSS 94.4%, exploit available: YES, fix available: YES',
+    '    golang.org/x/net v0.15.0, fixed in: 0.17.0 (usr/local/bin/server)',
+    '    google.golang.org/grpc v1.57.0, fixed in: 1.58.3 (usr/local/bin/server)',
+  ].join('\n'));
+  expect(stdout).toContain('    curl 7.61.1-18.el8, fixed in: 7.61.1-18.el8_4.1\n');
+  expect(stdout).toContain('    systemd-pam 239-45.el8, fixed in: unknown\n');
 });
 
 test('an event file, the Japanese locale, and a --min-severity that skips it', async () => {

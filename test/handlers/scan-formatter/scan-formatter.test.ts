@@ -2,6 +2,8 @@ import { AccessDeniedException, Inspector2Client, ListFindingsCommand, Throttlin
 import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../handlers/scan-formatter';
+import { MAX_PAGES } from '../../../handlers/scan-formatter/findings';
+import { listFindingsPage, sdkFindings } from '../../support/inspector-findings';
 import { DIGEST, finding, prepareHandlerTest, restoreHandlerTest, SAMPLE_EVENT, SAMPLE_LIST_FINDINGS_INPUT, scanEvent, TOPIC_ARN } from './support';
 
 const sns = mockClient(SNSClient);
@@ -39,7 +41,8 @@ describe('the sample event', () => {
     const { subject, message, attributes } = mail();
     expect(published()).toMatchObject({ TopicArn: TOPIC_ARN, MessageStructure: 'json' });
     expect(subject).toBe('[Inspector] CRITICAL 7 HIGH 61 MEDIUM 62 - amazon/amazon-ecs-sample:latest');
-    expect(attributes).toEqual({ kind: 'scan', severity: 'CRITICAL', repository: 'amazon/amazon-ecs-sample', account: '123456789012' });
+    expect(attributes).toEqual({ kind: 'scan', severity: 'CRITICAL', repository: 'amazon/amazon-ecs-sample', account: '123456789012', exploitable: 'YES', fixable: 'YES', epss: '0.94418' });
+    expect(published().MessageAttributes!.epss.DataType).toBe('Number');
     expect(message.default).toBe(message.email);
     expect(JSON.parse(message.sqs)).toMatchObject({
       kind: 'scan',
@@ -54,8 +57,8 @@ describe('the sample event', () => {
     expect(chat).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown', title: subject } });
     expect(chat.content.description).toContain('CRITICAL 7, HIGH 61, MEDIUM 62, LOW or below 28 (total 158)');
     expect(chat.content.description.match(/^• /gm)).toHaveLength(3);
-    expect(chat.content.description).toContain('• CRITICAL CVE-2023-45853: zlib1g 1.2.13.dfsg-1, no fix yet\n');
-    expect(chat.content.description).toContain('• CRITICAL CVE-2023-38545: curl 7.88.1-10+deb12u1, fixed in 7.88.1-10+deb12u4\n');
+    expect(chat.content.description).toContain('• CRITICAL CVE-2023-45853 (score 9.8): zlib1g 1.2.13.dfsg-1, no fix yet; EPSS 1.2%\n');
+    expect(chat.content.description).toContain('• CRITICAL CVE-2023-38545 (score 9.8): curl 7.88.1-10+deb12u1, fixed in 7.88.1-10+deb12u4; EPSS 23.6%\n');
   });
 
   test('the body shows every fact of the image and every count', async () => {
@@ -90,15 +93,18 @@ describe('the sample event', () => {
     const { body } = mail();
     expect(body).toContain([
       'Worst 5 findings',
-      '  - CRITICAL CVE-2023-38545 (score 9.8)',
+      '  - CRITICAL CVE-2023-38545',
+      '    Inspector score 9.8, EPSS 23.6%, exploit available: NO, fix available: YES',
       '    curl 7.88.1-10+deb12u1, fixed in: 7.88.1-10+deb12u4',
-      '  - CRITICAL CVE-2023-45853 (score 9.8)',
+      '    https://us-east-2.console.aws.amazon.com/inspector/v2/home?region=us-east-2#/findings/details/arn%3Aaws%3Ainspector2%3Aus-east-2%3A123456789012%3Afinding%2F0a1b2c3d4e5f60718293a4b5c6d7e8f0',
+      '  - CRITICAL CVE-2023-45853',
+      '    Inspector score 9.8, EPSS 1.2%, exploit available: NO, fix available: NO',
       '    zlib1g 1.2.13.dfsg-1, fixed in: no fix yet',
     ].join('\n'));
     expect(body).toContain('  ... and 153 more in the Inspector console.');
   });
 
-  test('asks Inspector for the active findings of this image in its account, worst first', async () => {
+  test('asks Inspector for the active findings of this image in its account, highest score first', async () => {
     await handler(SAMPLE_EVENT);
     const calls = inspector.commandCalls(ListFindingsCommand);
     expect(calls).toHaveLength(1);
@@ -217,13 +223,72 @@ describe('the findings lookup', () => {
     expect(logs).toContainEqual(expect.objectContaining({ level: 'WARN', errorName: name, errorMessage: error.message }));
   });
 
-  test('reads at most 3 pages', async () => {
+  test('pages on while ListFindings answers with a nextToken, up to MAX_PAGES, and then says the list is incomplete', async () => {
     inspector.on(ListFindingsCommand).callsFake((input) => ({ findings: [finding('HIGH', `CVE-${input.nextToken ?? 'first'}`)], nextToken: `${input.nextToken ?? ''}n` }));
+    process.env.TOP_FINDINGS = '20';
+    const result = await handler(SAMPLE_EVENT);
+    const inputs = inspector.commandCalls(ListFindingsCommand).map((c) => c.args[0].input);
+    expect(inputs).toHaveLength(MAX_PAGES);
+    expect(inputs.slice(0, 3).map((i) => [i.nextToken, i.maxResults])).toEqual([[undefined, 20], ['n', 19], ['nn', 18]]);
+    expect(result.findingsStatus).toBe('incomplete');
+    const { body, attributes, message } = mail();
+    expect(body).toContain(`Worst ${MAX_PAGES} findings`);
+    expect(body).toContain('The list of findings is incomplete: Amazon Inspector had not finished listing them when the lookup had to stop, so worse findings may be missing above.');
+    expect(body).not.toContain('no active finding');
+    expect(JSON.parse(message.sqs)).toMatchObject({ findingsStatus: 'incomplete', findingsComplete: false, findingsError: 'PageLimit' });
+    expect(attributes).toMatchObject({ exploitable: 'UNKNOWN', fixable: 'UNKNOWN' });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'WARN', message: expect.stringMatching(/did not end in time/), pages: MAX_PAGES }));
+  });
+
+  test('empty pages with a nextToken are not the end: it reads on and lists what comes after them', async () => {
+    const [go, curl] = sdkFindings('inspector2-list-findings-packages.json');
+    inspector.on(ListFindingsCommand)
+      .resolvesOnce(listFindingsPage([], 't1'))
+      .resolvesOnce(listFindingsPage([], 't2'))
+      .resolvesOnce(listFindingsPage([], 't3'))
+      .resolvesOnce(listFindingsPage([curl, go]));
+    const result = await handler(SAMPLE_EVENT);
+    expect(inspector.commandCalls(ListFindingsCommand).map((c) => c.args[0].input.nextToken)).toEqual([undefined, 't1', 't2', 't3']);
+    expect(result.findingsStatus).toBe('ok');
+    const { body } = mail();
+    expect(body).toMatch(/Worst 2 findings\n {2}- HIGH CVE-2023-44487\n[^]*\n {2}- MEDIUM CVE-2021-22923\n/);
+    expect(body).not.toMatch(/no active finding|incomplete/);
+  });
+
+  test('three empty pages with a nextToken, then no answer within the budget: incomplete, not "closed"', async () => {
+    let calls = 0;
+    inspector.on(ListFindingsCommand).callsFake(() => (++calls <= 3 ? listFindingsPage([], `t${calls}`) : new Promise(() => undefined)));
+    const result = await handler(SAMPLE_EVENT, { getRemainingTimeInMillis: () => 24_000 }); // 1 s for the lookup
+    expect(calls).toBe(4);
+    expect(result.findingsStatus).toBe('incomplete');
+    const { body, message } = mail();
+    expect(body).toContain('The list of findings is incomplete: Amazon Inspector had not finished listing them when the lookup had to stop. The link below shows them all.');
+    expect(body).not.toMatch(/no active finding|Worst/);
+    expect(JSON.parse(message.https).content.description).toContain('The list of findings is incomplete');
+    expect(JSON.parse(message.sqs)).toMatchObject({ findingsStatus: 'incomplete', findingsError: 'Timeout', findings: [] });
+  });
+
+  test('sorts by Inspector score, then severity, whatever order Inspector answers in; a finding without a score ranks at the bottom of its severity band', async () => {
+    inspector.on(ListFindingsCommand).resolves({
+      findings: [
+        finding('LOW', 'CVE-LOW', { inspectorScore: 3.1 }),
+        finding('HIGH', 'CVE-HIGH-NOSCORE', {}, { fixedInVersion: 'NotAvailable' }),
+        finding('MEDIUM', 'CVE-MEDIUM-HIGHER-SCORE', { inspectorScore: 9.3 }),
+        finding('CRITICAL', 'CVE-CRIT', { inspectorScore: 9.1 }),
+        finding('HIGH', 'CVE-HIGH-TIE', { inspectorScore: 9.1 }),
+        finding('HIGH', 'CVE-HIGH', { inspectorScore: 8.8, fixAvailable: 'NO', packageVulnerabilityDetails: {
+          vulnerabilityId: 'CVE-HIGH', source: 'NVD',
+          vulnerablePackages: [{ name: 'a', version: '1', epoch: 2, release: 'r1' }, { name: 'b', version: '2' }, { name: 'c', version: '3' }],
+        } }),
+      ],
+    });
     process.env.TOP_FINDINGS = '10';
     await handler(SAMPLE_EVENT);
-    const inputs = inspector.commandCalls(ListFindingsCommand).map((c) => c.args[0].input);
-    expect(inputs.map((i) => [i.nextToken, i.maxResults])).toEqual([[undefined, 10], ['n', 9], ['nn', 8]]);
-    expect(mail().body).toContain('Worst 3 findings');
+    const { body } = mail();
+    const ids = [...body.matchAll(/^ {2}- (\S+) (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(ids).toEqual(['MEDIUM CVE-MEDIUM-HIGHER-SCORE', 'CRITICAL CVE-CRIT', 'HIGH CVE-HIGH-TIE', 'HIGH CVE-HIGH', 'HIGH CVE-HIGH-NOSCORE', 'LOW CVE-LOW']);
+    expect(body).toContain('  - HIGH CVE-HIGH\n    Inspector score 8.8, EPSS not given, exploit available: not given, fix available: NO\n    a 2:1-r1, fixed in: no fix yet\n    b 2, fixed in: no fix yet\n    c 3, fixed in: no fix yet\n');
+    expect(body).toContain('  - HIGH CVE-HIGH-NOSCORE\n    Inspector score not given, EPSS not given, exploit available: not given, fix available: not given\n    pkg 1.0.0, fixed in: unknown\n');
   });
 
   test('stops paging once it has TOP_FINDINGS findings', async () => {
@@ -241,26 +306,6 @@ describe('the findings lookup', () => {
     const { body } = mail();
     expect(body).toContain('  - CRITICAL CVE-KEPT');
     expect(body).toContain('could not be fetched from Amazon Inspector (ThrottlingException)');
-  });
-
-  test('sorts worst first whatever order Inspector answers in, and shows what a finding lacks', async () => {
-    inspector.on(ListFindingsCommand).resolves({
-      findings: [
-        finding('LOW', 'CVE-LOW', { inspectorScore: 3.1 }),
-        finding('HIGH', 'CVE-HIGH-NOSCORE', {}, { fixedInVersion: 'NotAvailable' }),
-        finding('CRITICAL', 'CVE-CRIT', { inspectorScore: 9.1 }),
-        finding('HIGH', 'CVE-HIGH', { inspectorScore: 8.8, packageVulnerabilityDetails: {
-          vulnerabilityId: 'CVE-HIGH', source: 'NVD',
-          vulnerablePackages: [{ name: 'a', version: '1', epoch: 2, release: 'r1' }, { name: 'b', version: '2' }, { name: 'c', version: '3' }],
-        } }),
-      ],
-    });
-    await handler(SAMPLE_EVENT);
-    const { body } = mail();
-    const ids = [...body.matchAll(/^ {2}- (\S+) (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
-    expect(ids).toEqual(['CRITICAL CVE-CRIT', 'HIGH CVE-HIGH', 'HIGH CVE-HIGH-NOSCORE', 'LOW CVE-LOW']);
-    expect(body).toContain('  - HIGH CVE-HIGH (score 8.8)\n    a 2:1-r1, fixed in: no fix yet (and 2 more packages)');
-    expect(body).toContain('  - HIGH CVE-HIGH-NOSCORE\n    pkg 1.0.0, fixed in: no fix yet\n');
   });
 
   test('an empty answer while the counts say there are findings says they were closed since', async () => {
@@ -417,7 +462,8 @@ describe('locales and templates', () => {
     expect(body).toContain('Amazon Inspector が amazon/amazon-ecs-sample@sha256:36c7b282abd0 のスキャンを完了しました。');
     expect(body).toContain('タグ:            タグなし');
     expect(body).toContain('LOW、INFORMATIONAL、UNTRIAGED の合計: 28 件');
-    expect(body).toContain('  - HIGH CVE-JA (スコア 7.5)\n    pkg 1.0.0、修正バージョン: 修正版なし');
+    expect(body).toContain('  - HIGH CVE-JA\n    Inspector スコア 7.5、EPSS なし、エクスプロイト: 不明、修正: 不明\n    pkg 1.0.0、修正バージョン: 不明\n');
+    expect(body).toContain('スキャンでは CRITICAL が 7 件ありましたが、Amazon Inspector にはもうありません');
     expect(body).toContain(DIGEST);
     expect(body).toContain('https://us-east-2.console.aws.amazon.com/ecr/repositories/private/123456789012/amazon/amazon-ecs-sample/_/image/');
     expect(JSON.parse(message.https).content.description).toContain('CRITICAL 7 件');
@@ -445,11 +491,12 @@ describe('locales and templates', () => {
 
   test('custom templates from TEMPLATE_SUBJECT and TEMPLATE_BODY replace the built-in ones', async () => {
     process.env.TEMPLATE_SUBJECT = 'Scan of {{repositoryName}}: {{severity}} & more';
-    process.env.TEMPLATE_BODY = '{{#findings}}{{id}} {{package}}\n{{/findings}}Total {{counts.total}} <{{links.ecr}}>';
+    process.env.TEMPLATE_BODY = '{{#findings}}{{id}} {{firstPackage.name}} {{epssPercent}}\n{{/findings}}Total {{counts.total}} <{{links.ecr}}>\n{{#findings}}{{> finding}}{{/findings}}';
     await handler(SAMPLE_EVENT);
     const { subject, body } = mail();
     expect(subject).toBe('Scan of amazon/amazon-ecs-sample: CRITICAL & more');
-    expect(body).toMatch(/^CVE-2023-38545 curl\nCVE-2023-45853 zlib1g\n/);
+    expect(body).toMatch(/^CVE-2023-38545 curl 23.6%\nCVE-2023-45853 zlib1g 1.2%\n/);
+    expect(body).toContain('- CRITICAL CVE-2023-38545\n  Inspector score 9.8, EPSS 23.6%, exploit available: NO, fix available: YES\n'); // the partial works in custom templates
     expect(body).toContain('Total 158 <https://us-east-2.console.aws.amazon.com/ecr/repositories/private/');
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 
 /** The AWS documentation's sample `Inspector2 Scan` event. */
 export const SAMPLE_EVENT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'inspector2-scan.json'), 'utf8'));
-/** An illustrative ListFindings answer for the sample image (5 findings, worst first). */
+/** An illustrative first ListFindings page for the sample image (5 of its findings, worst first, and a nextToken). */
 export const SAMPLE_FINDINGS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'inspector2-list-findings.json'), 'utf8'));
 
 export const TOPIC_ARN = 'arn:aws:sns:us-east-2:123456789012:scan-notifications';
@@ -17,7 +17,7 @@ export const SAMPLE_LIST_FINDINGS_INPUT = {
     ecrImageHash: [{ comparison: 'EQUALS', value: DIGEST }],
     findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
   },
-  sortCriteria: { field: 'SEVERITY', sortOrder: 'DESC' },
+  sortCriteria: { field: 'INSPECTOR_SCORE', sortOrder: 'DESC' },
   maxResults: 5,
 };
 

@@ -2,9 +2,10 @@ import { ListFindingsCommand } from '@aws-sdk/client-inspector2';
 import { createLogger, errorFields } from '../../../handlers/shared/logger';
 import { fillCounts, mayHaveFindingAtOrAbove, worstSeverity } from '../../../handlers/scan-formatter/counts';
 import { parseScanEvent } from '../../../handlers/scan-formatter/event';
-import { lookUpFindings, summarizeFinding } from '../../../handlers/scan-formatter/findings';
-import { consoleLinks, shortDigest, shortenImage } from '../../../handlers/scan-formatter/render';
-import { finding, scanEvent } from './support';
+import { lookUpFindings } from '../../../handlers/scan-formatter/findings';
+import { shortenImage } from '../../../handlers/scan-formatter/render';
+import { consoleLinks, shortDigest } from '../../../handlers/scan-formatter/view';
+import { scanEvent } from './support';
 
 describe('counts', () => {
   test('LOW, INFORMATIONAL or UNTRIAGED keys, should an event carry them, count below MEDIUM', () => {
@@ -34,7 +35,7 @@ describe('findings', () => {
     const client = { send: jest.fn(() => new Promise<never>(() => undefined)) };
     const started = Date.now();
     const result = await lookUpFindings(client, query, { limit: 5, budgetMs: 50 });
-    expect(result).toEqual({ status: 'failed', findings: [], error: 'Timeout', errorMessage: 'no answer within 50 ms' });
+    expect(result).toEqual({ status: 'failed', findings: [], ended: false, pages: 0, error: 'Timeout', errorMessage: 'no answer within 50 ms' });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
@@ -42,12 +43,6 @@ describe('findings', () => {
     const client = { send: jest.fn(async (_c: ListFindingsCommand, _o?: { abortSignal?: AbortSignal }) => ({ findings: [], $metadata: {} })) };
     await lookUpFindings(client, query, { limit: 5, budgetMs: 1_000 });
     expect(client.send.mock.calls[0][1]?.abortSignal).toBeInstanceOf(AbortSignal);
-  });
-
-  test('a finding without package details shows its title', () => {
-    expect(summarizeFinding({ ...finding('HIGH', 'X'), packageVulnerabilityDetails: undefined, title: 'Open port 22' } as any)).toEqual({
-      severity: 'HIGH', id: 'Open port 22', packages: [], score: undefined, title: 'Open port 22',
-    });
   });
 });
 

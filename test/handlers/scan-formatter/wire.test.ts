@@ -106,14 +106,21 @@ test('the sample event: one signed ListFindings JSON request, one signed SNS Pub
     severity: { DataType: 'String', StringValue: 'CRITICAL' },
     repository: { DataType: 'String', StringValue: 'amazon/amazon-ecs-sample' },
     account: { DataType: 'String', StringValue: '123456789012' },
+    exploitable: { DataType: 'String', StringValue: 'YES' },
+    fixable: { DataType: 'String', StringValue: 'YES' },
+    epss: { DataType: 'Number', StringValue: '0.94418' },
   });
   const message = JSON.parse(form.Message);
   expect(Object.keys(message).sort()).toEqual(['default', 'email', 'email-json', 'https', 'lambda', 'sqs']);
-  expect(message.email).toContain('  - CRITICAL CVE-2023-38545 (score 9.8)\n    curl 7.88.1-10+deb12u1, fixed in: 7.88.1-10+deb12u4\n');
+  // epss, exploitAvailable and fixAvailable survive the SDK's deserialization of the JSON answer.
+  expect(message.email).toContain('  - CRITICAL CVE-2023-38545\n    Inspector score 9.8, EPSS 23.6%, exploit available: NO, fix available: YES\n    curl 7.88.1-10+deb12u1, fixed in: 7.88.1-10+deb12u4\n');
   expect(message.email).toContain('  LOW, INFORMATIONAL and UNTRIAGED together: 28\n');
   expect(message.email).not.toMatch(/&amp;|&#x2F;|\{\{/);
   expect(JSON.parse(message.https).content.title).toBe(form.Subject);
-  expect(JSON.parse(message.sqs).findings[0]).toMatchObject({ severity: 'CRITICAL', id: 'CVE-2023-38545', score: 9.8 });
+  expect(JSON.parse(message.sqs).findings[0]).toMatchObject({
+    severity: 'CRITICAL', id: 'CVE-2023-38545', inspectorScore: 9.8, epssScore: 0.2361, exploitAvailable: 'NO', fixAvailable: 'YES',
+    packages: [{ name: 'curl', installed: '7.88.1-10+deb12u1', fixed: '7.88.1-10+deb12u4' }],
+  });
   expect(outcome.logs).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'Published', handler: 'scan-formatter', messageId: outcome.result.messageId }));
 });
 

@@ -104,4 +104,18 @@ describe('message attributes', () => {
     const i = buildPublishInput('arn', { ...base, attributes: { ...base.attributes, repository: 'team/\u0007app\n' } });
     expect(i.MessageAttributes!.repository.StringValue).toBe('team/app');
   });
+  test('urgency attributes: exploitable and fixable as String, epss as Number, at most 10 in all (raw SQS delivery)', () => {
+    const i = buildPublishInput('arn', { ...base, attributes: { ...base.attributes, exploitable: 'YES', fixable: 'PARTIAL', epss: 0.94418 } });
+    expect(i.MessageAttributes).toMatchObject({
+      exploitable: { DataType: 'String', StringValue: 'YES' },
+      fixable: { DataType: 'String', StringValue: 'PARTIAL' },
+      epss: { DataType: 'Number', StringValue: '0.94418' },
+    });
+    expect(Object.keys(i.MessageAttributes!).length).toBeLessThanOrEqual(10);
+  });
+  test('urgency attributes left out when not set, and a non-finite EPSS is left out', () => {
+    expect(Object.keys(buildPublishInput('arn', base).MessageAttributes!)).toEqual(['kind', 'severity', 'repository', 'account']);
+    const i = buildPublishInput('arn', { ...base, attributes: { ...base.attributes, epss: NaN } });
+    expect(i.MessageAttributes!.epss).toBeUndefined();
+  });
 });

@@ -9,4 +9,5 @@ module.exports = {
     '^.+\\.mustache$': '<rootDir>/test/support/text-transform.js',
   },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/support/setup-env.js'],
 };

@@ -12,14 +12,14 @@
  * twice) and throughput.
  *
  * With dedup on (the default, as ScanNotifier deploys it), every environment's handler claims the
- * event id in one shared table, a local DynamoDB fake reached through AWS_ENDPOINT_URL_DYNAMODB,
+ * event id in one shared table, in dynalite (test/support/dynamodb.ts) reached through AWS_ENDPOINT_URL_DYNAMODB,
  * so a redelivered event is mailed once; `--dedup off` runs without the table.
  *
  *   npm run bench -- burst
  *   npx ts-node --transpile-only bench/burst.bench.ts [--events 10000] [--concurrency 10] [--throttle 0.2] [--redeliver 0.01] [--dedup on|off]
  */
 import { FakeAws } from '../test/support/fake-aws';
-import { FakeDynamoDb } from '../test/support/fake-dynamodb';
+import { LocalDynamoDb } from '../test/support/dynamodb';
 import { BuiltHandler, FUNCTION_TIMEOUT_MS, LAMBDA_ATTEMPTS, Ledger, listFindings, loadBuiltHandler, scanEvent, seeded } from '../test/handlers/scan-formatter/faults/support';
 import type { BenchReport, BenchRow } from './support';
 import { quantile } from './support';
@@ -52,7 +52,7 @@ export interface BurstResult {
   readonly snsRequests: number;
   readonly inspectorRequests: number;
   readonly tally: Record<string, number>;
-  /** Whether the handlers deduplicated through the (fake) DynamoDB table. */
+  /** Whether the handlers deduplicated through the DynamoDB table (dynalite). */
   readonly dedup: boolean;
   /** Invocations that found their event already notified. */
   readonly skippedDuplicates: number;
@@ -62,7 +62,8 @@ export interface BurstResult {
 export async function burst(events: number, concurrency: number, throttle: number, redeliver = 0, seed = 42, dedup = true): Promise<BurstResult> {
   const ledger = new Ledger({ seed, sns: [[throttle, { status: 429 }]], inspector2: [[throttle, { status: 429 }]] });
   const fake = await FakeAws.start({ listFindings, fault: ledger.fault });
-  const table = dedup ? await FakeDynamoDb.start() : undefined;
+  const table = dedup ? await LocalDynamoDb.start() : undefined;
+  await table?.createTable('burst-dedup');
   const dedupEnv: Record<string, string> = table
     ? { ...table.env(), DEDUP_TABLE: 'burst-dedup', DEDUP_TTL_SECONDS: '86400' }
     : { DEDUP_TABLE: '', DEDUP_TTL_SECONDS: '' };

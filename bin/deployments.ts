@@ -46,8 +46,16 @@ export interface DeploymentStacks {
   readonly launchRole: ScanGuardLaunchRoleStack;
 }
 
+/** A bad context value: `bin/app.ts` prints its message alone, without a stack trace. */
+export class ContextValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContextValueError';
+  }
+}
+
 function fail(key: string, value: unknown, expected: string): never {
-  throw new Error(`Context value ${key} is ${JSON.stringify(value)}: expected ${expected} (set it with -c ${key.replace(/\[\d+\]$/, '')}=...).`);
+  throw new ContextValueError(`Context value ${key} is ${JSON.stringify(value)}: expected ${expected} (set it with -c ${key.replace(/\[\d+\]$/, '')}=...).`);
 }
 
 function stringValue(app: App, key: string, fallback?: string): string | undefined {

@@ -11,7 +11,7 @@ import { ECR_SCAN_EVENT_PATTERN } from '../private/scan-event-pattern';
 import { ACCOUNT_ID, TOPIC_ARN, validateValue } from './private/deployment-values';
 import { createDeadLetterQueue, deadLettersMetric, thresholdAlarm } from '../private/dead-letter';
 
-/** Properties of a {@link ScanEventForwarder}. */
+/** Properties of a `ScanEventForwarder`. */
 export interface ScanEventForwarderProps {
   /**
    * The hub account's event bus, where the hub's `ScanNotifier` rule runs: its default bus
@@ -138,7 +138,7 @@ export class ScanEventForwarder extends Construct {
   }
 }
 
-/** Properties of a {@link ScanEventForwarderStack}. */
+/** Properties of a `ScanEventForwarderStack`. */
 export interface ScanEventForwarderStackProps extends StackProps {
   /**
    * Default of the template's `HubAccountId` parameter.
@@ -157,7 +157,7 @@ export interface ScanEventForwarderStackProps extends StackProps {
 }
 
 /**
- * A stack with one {@link ScanEventForwarder} to the default bus of the account in its
+ * A stack with one `ScanEventForwarder` to the default bus of the account in its
  * `HubAccountId` parameter, in the same region. Its template needs no CDK bootstrap, so a
  * CloudFormation StackSet can deploy it to every member account of an organisation.
  */

@@ -20,7 +20,7 @@ import { ScanNotifierProps } from '../notify/scan-notifier-props';
 import { ScanCoverageMonitor } from '../notify/scan-coverage-monitor';
 import { ScanCoverageMonitorProps } from '../notify/scan-coverage-monitor-props';
 
-/** Properties of a {@link ScanGuardHubStack}. */
+/** Properties of a `ScanGuardHubStack`. */
 export interface ScanGuardHubStackProps extends StackProps {
   /**
    * Name of the hub, the middle of the SSM parameter that holds its topic ARN:

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { PARAMETER_PREFIX, TOPIC_ARN, validateValue } from './private/deployment-values';
 import { validateEach } from '../private/validation';
 
-/** Properties of a {@link ScanGuardLaunchRole}. */
+/** Properties of a `ScanGuardLaunchRole`. */
 export interface ScanGuardLaunchRoleProps {
   /**
    * The role's name. Service Catalog finds a local launch role by name in every account that
@@ -118,11 +118,11 @@ export class ScanGuardLaunchRole extends Construct {
   }
 }
 
-/** Properties of a {@link ScanGuardLaunchRoleStack}. */
+/** Properties of a `ScanGuardLaunchRoleStack`. */
 export interface ScanGuardLaunchRoleStackProps extends StackProps, ScanGuardLaunchRoleProps {}
 
 /**
- * A stack with one {@link ScanGuardLaunchRole} whose template needs no CDK bootstrap, for the
+ * A stack with one `ScanGuardLaunchRole` whose template needs no CDK bootstrap, for the
  * accounts a `ScanGuardPortfolio` is shared with: deploy it with a StackSet
  * (`--capabilities CAPABILITY_NAMED_IAM`) so each account has the launch role.
  */

@@ -11,7 +11,7 @@ import { ScanGuardLaunchRole } from './scan-guard-launch-role';
 import { ScanGuardSpoke } from './scan-guard-spoke';
 import { ScanGuardSpokeProps } from './scan-guard-spoke-props';
 
-/** Properties of a {@link ScanGuardPortfolio}. */
+/** Properties of a `ScanGuardPortfolio`. */
 export interface ScanGuardPortfolioProps {
   /**
    * The portfolio's display name.
@@ -121,7 +121,7 @@ export interface ScanGuardPortfolioProps {
  * notified repository by filling in its parameters (`RepositoryName`, `EMail`,
  * `EcrApiVpcEndpointId`, `EcrDkrVpcEndpointId`, `MyIP`, ...). The product is a
  * `ProductStack` without assets, versioned with the library version; a local launch role
- * constraint makes Service Catalog deploy it with {@link ScanGuardLaunchRole}, so end users
+ * constraint makes Service Catalog deploy it with `ScanGuardLaunchRole`, so end users
  * need no ECR or SNS permission of their own. The portfolio can be shared with accounts,
  * an organisation or organizational units.
  */

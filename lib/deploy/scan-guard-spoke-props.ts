@@ -82,7 +82,7 @@ export interface ScanGuardSpokeParameterDefaults {
   readonly minimumSeverity?: Severity;
 }
 
-/** Properties of a {@link ScanGuardSpoke}. */
+/** Properties of a `ScanGuardSpoke`. */
 export interface ScanGuardSpokeProps {
   /**
    * Default values of the template's parameters.

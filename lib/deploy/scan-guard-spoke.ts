@@ -129,11 +129,11 @@ export class ScanGuardSpoke extends Construct {
   }
 }
 
-/** Properties of a {@link ScanGuardSpokeStack}. */
+/** Properties of a `ScanGuardSpokeStack`. */
 export interface ScanGuardSpokeStackProps extends StackProps, ScanGuardSpokeProps {}
 
 /**
- * A stack with one {@link ScanGuardSpoke} whose template needs no CDK bootstrap: no
+ * A stack with one `ScanGuardSpoke` whose template needs no CDK bootstrap: no
  * `BootstrapVersion` parameter or rule, no assets, no `CDKMetadata` resource. Synthesize it
  * once and deploy `cdk.out/<stack>.template.json` with `aws cloudformation deploy`, through
  * StackSets or as a Service Catalog product.

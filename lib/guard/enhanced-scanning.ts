@@ -27,7 +27,7 @@ export interface ScanningRule {
   readonly repositoryFilters?: string[];
 }
 
-/** Properties of {@link EnhancedScanning}. */
+/** Properties of `EnhancedScanning`. */
 export interface EnhancedScanningProps {
   /**
    * The scanning rules: at most two, one per frequency. A repository matched by both

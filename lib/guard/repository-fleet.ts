@@ -12,7 +12,7 @@ const DEFAULT_MAX_RESOURCES = 450;
 /** Default template budget: under the 800,000 characters (80% of the limit) where the CDK starts warning. */
 const DEFAULT_MAX_TEMPLATE_BYTES = 760 * 1024;
 
-/** One repository of a {@link GuardedRepositoryFleet}: the construct id plus the usual repository and guard props. */
+/** One repository of a `GuardedRepositoryFleet`: the construct id plus the usual repository and guard props. */
 export interface FleetRepositoryProps extends GuardedRepositoryProps {
   /**
    * Construct id of the repository, unique in the fleet. Construct ids are a contract:
@@ -25,7 +25,7 @@ export interface FleetRepositoryProps extends GuardedRepositoryProps {
   readonly id?: string;
 }
 
-/** Makes the stacks of a {@link GuardedRepositoryFleet}, for example to set their names, environment or synthesizer. */
+/** Makes the stacks of a `GuardedRepositoryFleet`, for example to set their names, environment or synthesizer. */
 export interface IFleetStackFactory {
   /**
    * Creates the stack with the given index (0 for the first one).
@@ -37,7 +37,7 @@ export interface IFleetStackFactory {
   createStack(scope: Construct, id: string, index: number): Stack;
 }
 
-/** Properties of a {@link GuardedRepositoryFleet}. */
+/** Properties of a `GuardedRepositoryFleet`. */
 export interface GuardedRepositoryFleetProps {
   /**
    * The repositories, in a stable order. More can be added with `addRepository`.
@@ -98,7 +98,7 @@ interface StackLoad {
 }
 
 /**
- * Spreads many {@link GuardedRepository}s over as many stacks as needed, so that no stack
+ * Spreads many `GuardedRepository`s over as many stacks as needed, so that no stack
  * goes over a resource budget (default 450 of CloudFormation's 500) or a template-size
  * budget (default 760 KiB of the 1 MB limit, below the size where the CDK warns).
  *
@@ -107,9 +107,16 @@ interface StackLoad {
  * the end: moving a repository to another stack replaces it.
  *
  * @example
- * const fleet = new GuardedRepositoryFleet(app, 'Repositories', {
+ * import { App } from 'aws-cdk-lib';
+ * import { GuardedRepositoryFleet } from 'cdk-ecr-scan-guard';
+ *
+ * const app = new App();
+ * new GuardedRepositoryFleet(app, 'Repositories', {
  *   stackProps: { env: { account: '111111111111', region: 'us-east-1' } },
- *   repositories: names.map((repositoryName) => ({ repositoryName, allowedVpcIds: ['vpc-0abc1234def567890'] })),
+ *   repositories: [
+ *     { repositoryName: 'team-a/api', allowedVpcIds: ['vpc-0abc1234def567890'] },
+ *     { repositoryName: 'team-b/web', allowedVpcIds: ['vpc-0abc1234def567890'] },
+ *   ],
  * });
  */
 export class GuardedRepositoryFleet extends Construct {

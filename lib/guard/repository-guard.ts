@@ -95,8 +95,13 @@ export interface RepositoryGuardProps extends RepositoryGuardOptions {
  * defined in the app. `GuardedRepository` uses it for its own policy.
  *
  * @example
- * const legacy = new ecr.Repository(this, 'Legacy');
- * new RepositoryGuard(this, 'LegacyGuard', { repository: legacy, allowedVpcEndpointIds: ['vpce-0123456789abcdef0'] });
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import * as ecr from 'aws-cdk-lib/aws-ecr';
+ * import { RepositoryGuard } from 'cdk-ecr-scan-guard';
+ *
+ * const stack = new Stack(new App(), 'Legacy');
+ * const legacy = new ecr.Repository(stack, 'Legacy');
+ * new RepositoryGuard(stack, 'LegacyGuard', { repository: legacy, allowedVpcEndpointIds: ['vpce-0123456789abcdef0'] });
  */
 export class RepositoryGuard extends Construct {
   /** The guarded repository. */

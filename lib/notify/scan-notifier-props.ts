@@ -32,7 +32,7 @@ export interface NotificationTemplates {
   readonly body?: string;
 }
 
-/** Properties of a {@link ScanNotifier}. */
+/** Properties of a `ScanNotifier`. */
 export interface ScanNotifierProps extends NotificationPipelineOptions {
   /**
    * The standard (not FIFO) topic notifications are published to. The function is granted

@@ -33,9 +33,9 @@ import { DEFAULT_DEDUP_TTL, DEFAULT_RESERVED_CONCURRENCY, DEFAULT_TOP_FINDINGS, 
  * One EventBridge rule on the default bus feeds a formatter function; the repository filter
  * is applied by the function, so one notifier serves any number of repositories. A
  * notification is never silently lost: after EventBridge's and Lambda's retries the event is
- * kept in {@link deadLetterQueue}, and {@link errorsAlarm} and {@link deadLetterAlarm} fire.
+ * kept in `deadLetterQueue`, and `errorsAlarm` and `deadLetterAlarm` fire.
  * EventBridge delivers at least once: the function records each notified event id in
- * {@link dedupTable} with a conditional write, so an event delivered twice is mailed once.
+ * `dedupTable` with a conditional write, so an event delivered twice is mailed once.
  */
 export class ScanNotifier extends Construct implements INotificationPipeline {
   /** The topic notifications are published to. */

@@ -16,7 +16,7 @@ import { Severity } from '../notify/severity';
 /** The share of Lambda's 4 KB environment the policy may take; the rest holds ARNs and settings. */
 const MAX_POLICY_BYTES = 3072;
 
-/** Properties of a {@link DeployedImageMonitor}. */
+/** Properties of a `DeployedImageMonitor`. */
 export interface DeployedImageMonitorProps extends NotificationPipelineOptions {
   /** The policy the images of running tasks must follow. */
   readonly policy: ImagePolicy;
@@ -55,7 +55,7 @@ export interface DeployedImageMonitorProps extends NotificationPipelineOptions {
 }
 
 /**
- * Checks the images that ECS tasks actually run against an {@link ImagePolicy}, and publishes
+ * Checks the images that ECS tasks actually run against an `ImagePolicy`, and publishes
  * one alert per task that runs an image the policy rejects: which image, which container,
  * task and cluster, and which rule.
  *
@@ -63,10 +63,16 @@ export interface DeployedImageMonitorProps extends NotificationPipelineOptions {
  * `detail.containers[].image`. A task sends several state changes and EventBridge delivers at
  * least once, so the function records each alerted task ARN in a DynamoDB table with a
  * conditional write: one bad task gives one alert. Events that cannot be handled after
- * EventBridge's and Lambda's retries are kept in {@link deadLetterQueue}.
+ * EventBridge's and Lambda's retries are kept in `deadLetterQueue`.
  *
  * @example
- * new DeployedImageMonitor(this, 'Monitor', { policy, topic: notifier.topic });
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { DeployedImageMonitor, ImagePolicy, ScanNotifier } from 'cdk-ecr-scan-guard';
+ *
+ * const stack = new Stack(new App(), 'Monitoring', { env: { account: '111111111111', region: 'us-east-1' } });
+ * const notifier = new ScanNotifier(stack, 'ScanMail', { emailAddresses: ['security@example.com'] });
+ * const policy = new ImagePolicy({ allowedPrefixes: [ImagePolicy.ecrRegistryOf(stack)] });
+ * new DeployedImageMonitor(stack, 'Monitor', { policy, topic: notifier.topic });
  */
 export class DeployedImageMonitor extends Construct implements INotificationPipeline {
   /** The function that checks the images. */

@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { ImagePolicy } from './image-policy';
 import { checkImageParts, ImageParts, PolicyConfig, UnknownPart } from './private/image-reference';
 
-/** Properties of an {@link ImagePolicyChecker}. */
+/** Properties of an `ImagePolicyChecker`. */
 export interface ImagePolicyCheckerProps {
   /** The policy every container image of the app must follow. */
   readonly policy: ImagePolicy;
@@ -62,7 +62,7 @@ const EXTRACTORS: Record<string, Extractor> = {
 };
 
 /**
- * An Aspect that checks every container image an app defines against an {@link ImagePolicy}:
+ * An Aspect that checks every container image an app defines against an `ImagePolicy`:
  * ECS task definitions (`ContainerDefinitions[].Image`), Lambda functions built from a container
  * image (`Code.ImageUri`), AWS Batch job definitions (container, multi-node, ECS and EKS
  * properties), SageMaker models (`PrimaryContainer` and `Containers`) and App Runner services
@@ -82,6 +82,11 @@ const EXTRACTORS: Record<string, Extractor> = {
  * broken whatever the deploy-time parts turn out to be is an error all the same.
  *
  * @example
+ * import { App, AspectPriority, Aspects } from 'aws-cdk-lib';
+ * import { ImagePolicy, ImagePolicyChecker } from 'cdk-ecr-scan-guard';
+ *
+ * const app = new App();
+ * const policy = new ImagePolicy({ allowedPrefixes: [ImagePolicy.ecrRegistry('111111111111', 'us-east-1')] });
  * Aspects.of(app).add(new ImagePolicyChecker({ policy }), { priority: AspectPriority.READONLY });
  */
 export class ImagePolicyChecker implements IAspect {

@@ -103,6 +103,8 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
  * tasks actually run.
  *
  * @example
+ * import { ImagePolicy } from 'cdk-ecr-scan-guard';
+ *
  * const policy = new ImagePolicy({
  *   allowedPrefixes: [ImagePolicy.ecrRegistry('111111111111', 'us-west-2')],
  *   namingPattern: '(team-a|team-b)/[a-z0-9-]+',

@@ -30,11 +30,15 @@ interface Result {
  */
 function synth(app: App): Result {
   let failed = false;
+  // A failed synthesis prints its validation report to stderr; the annotations are read below.
+  const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
     app.synth();
   } catch (e) {
     if (!/ValidationFailed|Validation failed/.test(String(e))) throw e;
     failed = true;
+  } finally {
+    printed.mockRestore();
   }
   const errors: Result['errors'] = [];
   const warnings: Result['warnings'] = [];

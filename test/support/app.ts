@@ -9,7 +9,7 @@ export function testApp(props: AppProps = {}): App {
   return new App({ ...props, context: { ...cdkJson.context, ...props.context } });
 }
 
-/** A stack in {@link TEST_ENV} inside a new {@link testApp}, unless an app is given. */
+/** A stack in `TEST_ENV` inside a new `testApp`, unless an app is given. */
 export function testStack(id = 'Test', props: StackProps = {}, app: App = testApp()): Stack {
   return new Stack(app, id, { env: TEST_ENV, ...props });
 }

@@ -5,6 +5,10 @@
  *
  * Every request goes through an optional `fault` hook first, which can answer with an error
  * status (429, 5xx, 403 ...), add a delay, hang, or drop the connection. Fault suites build on it.
+ *
+ * Hand-written because no maintained emulator exists for them on npm: nothing emulates Amazon
+ * Inspector2 at all, and SNS emulators come only with LocalStack (Docker). DynamoDB has one,
+ * dynalite, which test/support/dynamodb.ts runs instead of a fake.
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -47,7 +51,7 @@ export interface Fault {
   readonly rawBody?: string;
 }
 
-/** Options of {@link FakeAws.start}. */
+/** Options of `FakeAws.start`. */
 export interface FakeAwsOptions {
   /** Called for every request before it is answered; return a fault to inject, or undefined. */
   readonly fault?: (request: FakeRequest) => Fault | undefined | Promise<Fault | undefined>;

@@ -9,7 +9,7 @@ export type RuleName = 'REFERENCE_FORMAT' | 'ALLOWED_PREFIX' | 'REJECTED_PREFIX'
 
 /** A policy in the form the handler receives it (JSON in an environment variable). */
 export interface PolicyConfig {
-  /** Normalised prefixes (see {@link normalisePrefix}). */
+  /** Normalised prefixes (see `normalisePrefix`). */
   readonly allowedPrefixes: string[];
   /** Normalised prefixes that reject an image even though an allowed prefix matches it. */
   readonly rejectedPrefixes?: string[];

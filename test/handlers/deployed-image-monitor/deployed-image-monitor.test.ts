@@ -1,4 +1,4 @@
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -8,7 +8,7 @@ import { AlertDeps } from '../../../handlers/shared/alert';
 import { dynamoDedupStore } from '../../../handlers/shared/dedup';
 import { createLogger } from '../../../handlers/shared/logger';
 import fixture from '../../fixtures/ecs-task-state-change.json';
-import { fakeDedupTable } from '../../support/dedup-fake';
+import { LocalDynamoDb } from '../../support/dynamodb';
 
 const TOPIC = 'arn:aws:sns:us-west-2:111111111111:alerts';
 const POLICY = { allowedPrefixes: ['111111111111.dkr.ecr.us-west-2.amazonaws.com/'] };
@@ -21,19 +21,27 @@ const event = (mutate: (e: any) => void = () => undefined): any => {
 };
 
 const sns = mockClient(SNSClient);
-const table = fakeDedupTable();
-const { ddb, items } = table;
+let db: LocalDynamoDb;
+let ddb: DynamoDBClient;
 const lines: string[] = [];
 const deps = (): AlertDeps => ({
   sns: new SNSClient({}),
-  dedup: dynamoDedupStore(ddb as any, config.tableName, config.dedupTtlSeconds, () => Date.UTC(2026, 10, 23, 10, 0, 0)),
+  dedup: dynamoDedupStore(ddb, config.tableName, config.dedupTtlSeconds, () => Date.UTC(2026, 10, 23, 10, 0, 0)),
   log: createLogger({ write: (line) => lines.push(line), level: 'debug' }),
 });
 
-beforeEach(() => {
+beforeAll(async () => {
+  db = await LocalDynamoDb.start();
+  ddb = db.client();
+});
+
+afterAll(() => db.close());
+
+beforeEach(async () => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  table.reset();
+  db.configure({});
+  await db.resetTable(config.tableName);
   lines.length = 0;
 });
 
@@ -90,7 +98,7 @@ describe('parseTaskStateChange and findViolations', () => {
   ])('%s is rejected with the field named, and nothing is published', async (_name, mutate, message) => {
     await expect(processEvent(event(mutate), config, deps())).rejects.toThrow(message);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(db.requestsOf('PutItem')).toHaveLength(0);
   });
 });
 
@@ -145,7 +153,7 @@ describe('processEvent', () => {
       },
     });
     expect(JSON.parse(input.Message!).email).toContain('nginx:1.19.2');
-    const put = ddb.commandCalls(PutItemCommand)[0].args[0].input;
+    const put = db.requestsOf('PutItem')[0];
     expect(put).toMatchObject({
       TableName: 'Dedup-Table_1',
       Item: { pk: { S: `task#${fixture.detail.taskArn}` }, expiresAt: { N: String(Date.UTC(2026, 10, 23, 10) / 1000 + 2592000) } },
@@ -172,14 +180,14 @@ describe('processEvent', () => {
     const ok = event((e) => { e.detail.containers = [e.detail.containers[0]]; });
     await expect(processEvent(ok, config, deps())).resolves.toBe('compliant');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(db.requestsOf('PutItem')).toHaveLength(0);
   });
 
   test('an SNS failure throws and releases the claim, so the retry alerts', async () => {
     sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' })).resolves({ MessageId: 'm-2' });
     await expect(processEvent(event(), config, deps())).rejects.toThrow('Rate exceeded');
-    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(1);
-    expect(items.size).toBe(0);
+    expect(db.requestsOf('DeleteItem')).toHaveLength(1);
+    expect(await db.keys(config.tableName)).toEqual([]);
     expect(lines.some((l) => JSON.parse(l).message === 'publishing the alert failed')).toBe(true);
     await expect(processEvent(event(), config, deps())).resolves.toBe('published');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
@@ -187,14 +195,14 @@ describe('processEvent', () => {
 
   test('a failed release is logged and the publish error still thrown', async () => {
     sns.on(PublishCommand).rejects(new Error('SNS down'));
-    ddb.on(DeleteItemCommand).rejects(new Error('DynamoDB down'));
+    db.configure({ fault: (operation) => (operation === 'DeleteItem' ? { status: 500 } : undefined) });
     await expect(processEvent(event(), config, deps())).rejects.toThrow('SNS down');
     expect(lines.map((l) => JSON.parse(l).message)).toContain('releasing the dedup key failed: a retry will not publish this alert');
   });
 
   test('a DynamoDB failure throws and publishes nothing', async () => {
-    ddb.on(PutItemCommand).rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
-    await expect(processEvent(event(), config, deps())).rejects.toThrow('Throughput exceeded');
+    db.configure({ fault: (operation) => (operation === 'PutItem' ? { status: 400, errorType: 'ProvisionedThroughputExceededException' } : undefined) });
+    await expect(processEvent(event(), config, deps())).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
@@ -202,14 +210,24 @@ describe('processEvent', () => {
 describe('handler', () => {
   const saved = { ...process.env };
   afterAll(() => { process.env = saved; });
+  // The handler logs one JSON line per event to stdout, as Lambda wants: captured and checked.
+  let logged: any[] = [];
+  beforeEach(() => {
+    logged = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((line) => { logged.push(JSON.parse(String(line))); return true; });
+  });
+  afterEach(() => jest.restoreAllMocks());
 
   test('reads its configuration from the environment and publishes', async () => {
-    Object.assign(process.env, ENV);
+    Object.assign(process.env, ENV, db.env());
     await expect(handler(event((e) => { e.detail.taskArn += 'handler'; }))).resolves.toBe('published');
+    expect(await db.keys(config.tableName)).toEqual([`task#${fixture.detail.taskArn}handler`]);
     expect(sns.commandCalls(PublishCommand)[0].args[0].input.TopicArn).toBe(TOPIC);
+    expect(logged.map((l) => l.message)).toEqual(['images not allowed', 'alert published']);
   });
 
   test('rethrows a malformed event', async () => {
     await expect(handler({ source: 'aws.ecs' })).rejects.toThrow(/detail-type is missing/);
+    expect(logged).toEqual([expect.objectContaining({ level: 'ERROR', message: 'event not processed', name: 'InvalidEventError' })]);
   });
 });

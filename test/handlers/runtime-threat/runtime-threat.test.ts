@@ -1,11 +1,11 @@
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Inspector2Client, ListFindingAggregationsCommand } from '@aws-sdk/client-inspector2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dedupKey, handler, loadConfig, parseAlerts, processEvent, RuntimeThreatDeps } from '../../../handlers/runtime-threat/index';
 import { dynamoDedupStore } from '../../../handlers/shared/dedup';
 import { createLogger } from '../../../handlers/shared/logger';
-import { fakeDedupTable } from '../../support/dedup-fake';
+import { LocalDynamoDb } from '../../support/dynamodb';
 import { answerInspector, falcoEvent, fixture } from './support';
 
 const TOPIC = 'arn:aws:sns:us-west-2:111111111111:alerts';
@@ -13,23 +13,32 @@ const ENV = { TOPIC_ARN: TOPIC, DEDUP_TABLE: 'Dedup-Table_1', AWS_REGION: 'us-we
 const config = loadConfig(ENV);
 const sns = mockClient(SNSClient);
 const inspector = mockClient(Inspector2Client);
-const table = fakeDedupTable();
+let db: LocalDynamoDb;
+let ddb: DynamoDBClient;
 const lines: any[] = [];
 const NOW = Date.UTC(2026, 10, 30, 10, 0, 0);
 const deps = (now = NOW): RuntimeThreatDeps => ({
   sns: new SNSClient({}),
   inspector: new Inspector2Client({ region: 'us-west-2' }),
-  dedup: dynamoDedupStore(table.ddb as any, config.tableName, config.windowSeconds, () => now),
+  dedup: dynamoDedupStore(ddb, config.tableName, config.windowSeconds, () => now),
   log: createLogger({ write: (line) => lines.push(JSON.parse(line)), level: 'debug' }),
 });
 const published = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
 const failure = (name: string) => Object.assign(new Error(name), { name });
 
-beforeEach(() => {
+beforeAll(async () => {
+  db = await LocalDynamoDb.start();
+  ddb = db.client();
+});
+
+afterAll(() => db.close());
+
+beforeEach(async () => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   answerInspector(inspector);
-  table.reset();
+  db.configure({});
+  await db.resetTable(config.tableName);
   lines.length = 0;
 });
 
@@ -100,7 +109,7 @@ describe('processEvent', () => {
   test('below the minimum severity: nothing is published or claimed', async () => {
     expect(await processEvent(falcoEvent(), { ...config, minSeverity: 'MEDIUM' }, deps())).toEqual(['below-minimum']);
     expect(published()).toHaveLength(0);
-    expect(table.items.size).toBe(0);
+    expect(await db.keys(config.tableName)).toEqual([]);
   });
 
   test('a non-runtime GuardDuty finding is ignored', async () => {
@@ -123,7 +132,7 @@ describe('processEvent', () => {
   });
 
   test('the dedup table failing: fails open, the alert goes out', async () => {
-    table.ddb.on(PutItemCommand).rejects(failure('ProvisionedThroughputExceededException'));
+    db.configure({ fault: (operation) => (operation === 'PutItem' ? { status: 400, errorType: 'ProvisionedThroughputExceededException' } : undefined) });
     expect(await processEvent(fixture('guardduty-runtime-ecs.json'), config, deps())).toEqual(['published']);
     expect(lines).toContainEqual(expect.objectContaining({ level: 'WARN', message: expect.stringMatching(/dedup table failed/) }));
   });
@@ -131,8 +140,8 @@ describe('processEvent', () => {
   test('publishing failing: throws, and the key is released so the retry publishes', async () => {
     sns.on(PublishCommand).rejects(failure('InternalErrorException'));
     await expect(processEvent(fixture('guardduty-runtime-ec2.json'), config, deps())).rejects.toThrow('InternalErrorException');
-    expect(table.ddb.commandCalls(DeleteItemCommand)).toHaveLength(1);
-    expect(table.items.size).toBe(0);
+    expect(db.requestsOf('DeleteItem')).toHaveLength(1);
+    expect(await db.keys(config.tableName)).toEqual([]);
     sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
     expect(await processEvent(fixture('guardduty-runtime-ec2.json'), config, deps())).toEqual(['published']);
   });
@@ -161,7 +170,7 @@ describe('handler', () => {
   afterEach(() => { process.env = ORIGINAL; jest.restoreAllMocks(); });
 
   test('reads its configuration, publishes, and logs and rethrows a failure', async () => {
-    process.env = { ...ORIGINAL, ...ENV };
+    process.env = { ...ORIGINAL, ...db.env(), ...ENV };
     const out: string[] = [];
     jest.spyOn(process.stdout, 'write').mockImplementation((line: any) => { out.push(String(line)); return true; });
     expect(await handler(fixture('guardduty-runtime-ecs.json'), { getRemainingTimeInMillis: () => 29_000 })).toEqual(['published']);

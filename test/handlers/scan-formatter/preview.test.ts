@@ -38,7 +38,7 @@ test('without arguments it prints the subject, the attributes and the body of th
   expect(stdout).toContain('    systemd-pam 239-45.el8, fixed in: unknown\n');
 });
 
-test('an event file, the Japanese locale, and a MIN_SEVERITY that skips it', async () => {
+test('an event file, the Japanese locale, and a --min-severity that skips it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preview-'));
   const file = path.join(dir, 'event.json');
   fs.writeFileSync(file, JSON.stringify(scanEvent({ 'image-tags': [], 'finding-severity-counts': { MEDIUM: 2, TOTAL: 5 } })));
@@ -47,11 +47,32 @@ test('an event file, the Japanese locale, and a MIN_SEVERITY that skips it', asy
   expect(ja.stdout).toContain('Subject: [Inspector] MEDIUM 2 - amazon/amazon-ecs-sample@sha256:36c7b282abd0\n');
   expect(ja.stdout).toContain('タグ:            タグなし');
   expect(ja.stdout).toContain('findings: none (pass --findings <ListFindings response.json>)');
-  const skipped = await preview([file], { MIN_SEVERITY: 'HIGH' });
-  expect(skipped.stdout).toBe('No mail would be sent: no finding at or above MIN_SEVERITY HIGH (CRITICAL 0, HIGH 0, MEDIUM 2, TOTAL 5).\n');
-  const invalid = await preview([path.join(dir, 'missing.json')]);
+  const skipped = await preview([file, '--min-severity', 'HIGH']);
+  expect(skipped.stdout).toBe('No mail would be sent: no finding at or above --min-severity HIGH (CRITICAL 0, HIGH 0, MEDIUM 2, TOTAL 5).\n');
+  // The environment is not read: the flags are the only settings.
+  expect((await preview([file], { MIN_SEVERITY: 'HIGH' })).stdout).toMatch(/^Subject: /);
+  const missing = path.join(dir, 'missing.json');
+  const invalid = await preview([missing]);
   expect(invalid.code).toBe(1);
-  expect(invalid.stderr).toMatch(/^preview: ENOENT/);
+  expect(invalid.stderr).toBe(`preview: the event file ${missing} does not exist\n`);
+});
+
+test('bad flags are named as flags, not as the handler\'s environment variables', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--locale', 'fr'], /^preview: --locale is "fr"; expected/],
+    [['--min-severity', 'SEVERE'], /^preview: --min-severity is "SEVERE"; expected one of CRITICAL, .*no such flag/],
+    [['--top-findings', '500'], /^preview: --top-findings is "500"; expected a whole number from 0 to 100/],
+    [['--locale'], /^preview: --locale needs a value: see --help/],
+    [['--colour'], /^preview: unknown option --colour: see --help/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => preview(args)));
+  for (const [i, [args, message]] of cases.entries()) {
+    const { code, stderr } = results[i];
+    expect({ args, code }).toEqual({ args, code: 1 });
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/LOCALE|MIN_SEVERITY|TOP_FINDINGS/);
+    expect(stderr.split('\n')).toHaveLength(2); // one line
+  }
 });
 
 test('--runtime previews a runtime threat alert: the GuardDuty sample, the Falco sample, and a non-runtime finding', async () => {

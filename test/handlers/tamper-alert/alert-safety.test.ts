@@ -1,4 +1,4 @@
-import { DeleteItemCommand, PutItemCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dynamoDedupStore } from '../../../handlers/shared/dedup';
@@ -6,7 +6,7 @@ import { createLogger } from '../../../handlers/shared/logger';
 import { escapeMarkdown, oneLine } from '../../../handlers/shared/markdown';
 import { buildAlert, loadConfig, parseApiCall, processEvent } from '../../../handlers/tamper-alert/index';
 import setPolicy from '../../fixtures/cloudtrail-set-repository-policy.json';
-import { fakeDedupTable } from '../../support/dedup-fake';
+import { LocalDynamoDb } from '../../support/dynamodb';
 
 const config = loadConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:alerts', DEDUP_TABLE: 'TamperDedup' });
 const FORGED = 'curl/8.5\n\nLinks:\n- https://evil.example/reset-password\n\r\n## Request parameters\u2028*ok*';
@@ -50,38 +50,47 @@ describe('untrusted text stays text', () => {
 
 describe('fail open: the alert goes out when the dedup table fails', () => {
   const sns = mockClient(SNSClient);
-  const table = fakeDedupTable();
+  let db: LocalDynamoDb;
+  let ddb: DynamoDBClient;
   const lines: string[] = [];
-  const deps = () => ({
+  /** The dependencies of processEvent; `tableName` names a table that does not exist to stand for a deleted one. */
+  const deps = (tableName = config.tableName) => ({
     sns: new SNSClient({}),
-    dedup: dynamoDedupStore(table.ddb as any, config.tableName, config.dedupTtlSeconds),
+    dedup: dynamoDedupStore(ddb, tableName, config.dedupTtlSeconds),
     log: createLogger({ write: (line: string) => lines.push(line) }),
   });
-  beforeEach(() => {
+  beforeAll(async () => {
+    db = await LocalDynamoDb.start();
+    ddb = db.client();
+  });
+  afterAll(() => db.close());
+  beforeEach(async () => {
     sns.reset();
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    table.reset();
+    db.configure({});
+    await db.resetTable(config.tableName);
     lines.length = 0;
   });
   const logged = () => lines.map((l) => JSON.parse(l));
 
   test('the table was deleted: published, with a warning', async () => {
-    table.ddb.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
-    await expect(processEvent(setPolicy, config, deps())).resolves.toBe('published');
+    await expect(processEvent(setPolicy, config, deps('DeletedTable'))).resolves.toBe('published');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(logged()).toContainEqual(expect.objectContaining({ level: 'WARN', message: expect.stringMatching(/dedup table failed: going on without deduplication/) }));
+    expect(logged()).toContainEqual(expect.objectContaining({
+      level: 'WARN', message: expect.stringMatching(/dedup table failed: going on without deduplication/), errorName: 'ResourceNotFoundException',
+    }));
   });
 
   test('the table throttles: published too', async () => {
-    table.ddb.on(PutItemCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    db.configure({ fault: (operation) => (operation === 'PutItem' ? { status: 400, errorType: 'ProvisionedThroughputExceededException' } : undefined) });
     await expect(processEvent(setPolicy, config, deps())).resolves.toBe('published');
+    expect(db.tally['PutItem 400']).toBe(1);
   });
 
   test('the table and SNS both fail: the publish error is thrown (Lambda retries, then the dead-letter queue) and the lost release is logged', async () => {
-    table.ddb.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
-    table.ddb.on(DeleteItemCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
     sns.on(PublishCommand).rejects(Object.assign(new Error('Topic not found'), { name: 'NotFoundException' }));
-    await expect(processEvent(setPolicy, config, deps())).rejects.toThrow('Topic not found');
+    await expect(processEvent(setPolicy, config, deps('DeletedTable'))).rejects.toThrow('Topic not found');
+    expect(db.tally).toMatchObject({ 'PutItem 400': 1, 'DeleteItem 400': 1 }); // dynalite's ResourceNotFoundException, both
     expect(logged().map((l) => l.message)).toEqual(expect.arrayContaining([
       expect.stringMatching(/dedup table failed/), 'publishing the alert failed', expect.stringMatching(/releasing the dedup key failed/),
     ]));

@@ -26,7 +26,7 @@ import setPolicy from '../../fixtures/cloudtrail-set-repository-policy.json';
 import { testStack } from '../../support/app';
 import { matchesEventPattern } from '../../support/event-pattern';
 import { FakeAws, snsMessageAttributes } from '../../support/fake-aws';
-import { FakeDynamoDb } from '../../support/fake-dynamodb';
+import { LocalDynamoDb } from '../../support/dynamodb';
 import { resolveTemplate } from '../../support/simulate';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -54,7 +54,7 @@ const WATCHED: Array<[string, any, string]> = [
 let patterns: Array<{ id: string; pattern: Record<string, unknown> }>;
 let environment: Record<string, string>;
 let fake: FakeAws;
-let table: FakeDynamoDb;
+let table: LocalDynamoDb;
 let putItemFault: string | undefined;
 let handler: (event: unknown) => Promise<string>;
 const logs: string[] = [];
@@ -75,7 +75,8 @@ beforeAll(async () => {
   environment = (Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')).Properties.Environment.Variables;
 
   fake = await FakeAws.start();
-  table = await FakeDynamoDb.start({ fault: (operation) => (operation === 'PutItem' && putItemFault ? { status: 400, errorType: putItemFault } : undefined) });
+  table = await LocalDynamoDb.start({ fault: (operation) => (operation === 'PutItem' && putItemFault ? { status: 400, errorType: putItemFault } : undefined) });
+  await table.createTable(environment.DEDUP_TABLE);
   jest.spyOn(process.stdout, 'write').mockImplementation((line) => { logs.push(String(line)); return true; });
   Object.assign(process.env, fake.env('us-east-1'), table.env(), environment);
   // eslint-disable-next-line @typescript-eslint/no-require-imports

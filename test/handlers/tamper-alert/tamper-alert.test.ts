@@ -1,4 +1,4 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AlertDeps } from '../../../handlers/shared/alert';
@@ -11,7 +11,7 @@ import deleteDenied from '../../fixtures/cloudtrail-delete-repository-denied.jso
 import deploymentRole from '../../fixtures/cloudtrail-deployment-role.json';
 import inspectorDisable from '../../fixtures/cloudtrail-inspector2-disable.json';
 import setPolicy from '../../fixtures/cloudtrail-set-repository-policy.json';
-import { fakeDedupTable } from '../../support/dedup-fake';
+import { LocalDynamoDb } from '../../support/dynamodb';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:alerts';
 const DEPLOY_ROLE = 'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1';
@@ -28,19 +28,27 @@ const copy = (e: unknown, mutate: (e: any) => void = () => undefined): any => {
 };
 
 const sns = mockClient(SNSClient);
-const table = fakeDedupTable();
+let db: LocalDynamoDb;
+let ddb: DynamoDBClient;
 let clock = Date.UTC(2026, 10, 23, 12);
 const lines: string[] = [];
 const deps = (): AlertDeps => ({
   sns: new SNSClient({}),
-  dedup: dynamoDedupStore(table.ddb as any, config.tableName, config.dedupTtlSeconds, () => clock),
+  dedup: dynamoDedupStore(ddb, config.tableName, config.dedupTtlSeconds, () => clock),
   log: createLogger({ write: (line) => lines.push(line) }),
 });
 
-beforeEach(() => {
+beforeAll(async () => {
+  db = await LocalDynamoDb.start();
+  ddb = db.client();
+});
+
+afterAll(() => db.close());
+
+beforeEach(async () => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  table.reset();
+  await db.resetTable(config.tableName);
   lines.length = 0;
   clock = Date.UTC(2026, 10, 23, 12);
 });
@@ -97,7 +105,7 @@ describe('parseApiCall', () => {
   ])('%s is rejected with the field named, and nothing is published', async (_name, mutate, message) => {
     await expect(processEvent(copy(setPolicy, mutate), config, deps())).rejects.toThrow(message);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
-    expect(table.ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(db.requestsOf('PutItem')).toHaveLength(0);
   });
 
   test('null requestParameters (some calls have none) are accepted', () => {
@@ -123,7 +131,7 @@ describe('ignored principals', () => {
     const platform = copy(deploymentRole, (e) => { e.detail.userIdentity.sessionContext.sessionIssuer.arn = 'arn:aws:iam::111111111111:role/platform-ci'; });
     await expect(processEvent(platform, config, deps())).resolves.toBe('ignored');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
-    expect(table.ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(db.requestsOf('PutItem')).toHaveLength(0);
   });
 
   test('the deployment role is alerted, labelled actor = deployment; others are actor = other', async () => {
@@ -186,7 +194,8 @@ describe('processEvent', () => {
     const calls = sns.commandCalls(PublishCommand);
     expect(calls).toHaveLength(2);
     expect(calls[0].args[0].input.MessageAttributes!.kind.StringValue).toBe('tamper');
-    expect(table.ddb.commandCalls(PutItemCommand)[0].args[0].input.Item!.pk.S).toBe('cloudtrail#0e4b2c7a-9d1f-4a3b-8c5d-6e7f8a9b0c1d');
+    expect(db.requestsOf('PutItem')[0].Item.pk.S).toBe('cloudtrail#0e4b2c7a-9d1f-4a3b-8c5d-6e7f8a9b0c1d');
+    expect((await db.keys(config.tableName)).sort()).toEqual([`cloudtrail#${deleteDenied.detail.eventID}`, 'cloudtrail#0e4b2c7a-9d1f-4a3b-8c5d-6e7f8a9b0c1d'].sort());
   });
 
   test('a key past its expiry counts as new (TTL deletes lazily)', async () => {
@@ -205,11 +214,19 @@ describe('processEvent', () => {
 describe('handler', () => {
   const saved = { ...process.env };
   afterAll(() => { process.env = saved; });
+  // The handler logs one JSON line per event to stdout, as Lambda wants: captured and checked.
+  let logged: any[] = [];
+  beforeEach(() => {
+    logged = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((line) => { logged.push(JSON.parse(String(line))); return true; });
+  });
+  afterEach(() => jest.restoreAllMocks());
 
   test('reads the environment and alerts the deployment role', async () => {
-    Object.assign(process.env, ENV);
+    Object.assign(process.env, ENV, db.env());
     await expect(handler(deploymentRole)).resolves.toBe('published');
     await expect(handler(inspectorDisable)).resolves.toBe('published');
     await expect(handler({})).rejects.toThrow(/detail-type is missing/);
+    expect(logged.map((l) => [l.level, l.message])).toEqual([['INFO', 'alert published'], ['INFO', 'alert published'], ['ERROR', 'event not processed']]);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * Deduplication on the wire: the built handler with its real DynamoDB client against a local
- * DynamoDB fake (test/support/fake-dynamodb.ts), beside the SNS and Inspector2 fakes.
+ * DynamoDB (dynalite behind test/support/dynamodb.ts), beside the SNS and Inspector2 fakes.
  */
 import { FakeAws } from '../../../support/fake-aws';
-import { DynamoFault, FakeDynamoDb } from '../../../support/fake-dynamodb';
+import { DynamoFault, LocalDynamoDb } from '../../../support/dynamodb';
 import { BuiltHandler, deliver, eventNumberOf, listFindings, loadBuiltHandler } from './support';
 
 let fake: FakeAws;
-let table: FakeDynamoDb;
+let table: LocalDynamoDb;
 let handler: BuiltHandler;
 let tableFault: (key: string) => DynamoFault | undefined = () => undefined;
 const ENV = { ...process.env };
@@ -15,7 +15,8 @@ const TABLE = 'wire-dedup';
 
 beforeAll(async () => {
   fake = await FakeAws.start({ listFindings });
-  table = await FakeDynamoDb.start({ fault: (_operation, body) => tableFault(body.Item?.pk?.S ?? body.Key?.pk?.S) });
+  table = await LocalDynamoDb.start({ fault: (_operation, body) => tableFault(body.Item?.pk?.S ?? body.Key?.pk?.S) });
+  await table.createTable(TABLE);
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   handler = loadBuiltHandler(fake, { ...table.env(), DEDUP_TABLE: TABLE, DEDUP_TTL_SECONDS: '3600' });
 });
@@ -35,7 +36,7 @@ test('a redelivered event is published once; the claim is a conditional PutItem 
   expect(first.published).toBe(true);
   expect(second.published).toBe(false);
   expect(publishedEvents().filter((n) => n === 101)).toHaveLength(1);
-  const item = table.tables.get(TABLE)!.get('scan#event-101')!;
+  const item = (await table.item(TABLE, 'scan#event-101'))!;
   expect(Number(item.expiresAt.N)).toBeGreaterThan(Date.now() / 1000 + 3500);
   expect(item.claimId.S).toMatch(/^[0-9a-f-]{36}$/);
 });

@@ -47,7 +47,7 @@ export function digestOf(n: number): string {
   return `sha256:${n.toString(16).padStart(64, '0')}`;
 }
 
-/** A valid scan event numbered `n`: its id `event-<n>` and digest {@link digestOf}(n) identify it on the wire. */
+/** A valid scan event numbered `n`: its id `event-<n>` and digest `digestOf(n)` identify it on the wire. */
 export function scanEvent(n: number): any {
   const event = JSON.parse(JSON.stringify(SAMPLE));
   event.id = `event-${n}`;

@@ -4,7 +4,7 @@
  * DynamoDB semantics: conditional writes, consistent reads, queries by partition.
  */
 import type { AddressInfo } from 'net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('http').Server;
 
@@ -25,6 +25,17 @@ export async function startDynalite(): Promise<LocalDynamo> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  // As on AWS, a new table is CREATING before it is ACTIVE (in dynalite, until a later tick), and
+  // writes to it fail with ResourceNotFoundException until then: wait for ACTIVE.
+  const untilActive = async (name: string) => {
+    for (let i = 0; i < 200; i++) {
+      const described = await client.send(new DescribeTableCommand({ TableName: name }));
+      // A test that mocks DynamoDBClient (aws-sdk-client-mock) answers nothing: no table to wait for.
+      if (!described?.Table || described.Table.TableStatus === 'ACTIVE') return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`dynalite table ${name} did not become ACTIVE`);
+  };
   return {
     client,
     endpoint,
@@ -35,6 +46,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
         AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
       }));
+      await untilActive(name);
     },
     async createTable(name) {
       await client.send(new CreateTableCommand({
@@ -43,6 +55,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
         AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       }));
+      await untilActive(name);
     },
     async close() {
       client.destroy();
